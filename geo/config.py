@@ -1,0 +1,71 @@
+"""One settings object for paths, tiles, default radii and limits.
+
+Values come from environment variables (``ALMHULT_*``) so a deployment configures the app
+without code changes; pages receive a ``Settings`` and never read the environment themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Application settings.
+
+    Attributes
+    ----------
+    store_path : the GeoPackage file (created on first start).
+    tile_url : XYZ tile template, or ``""`` for the no-tiles mode.
+    tile_attribution : attribution HTML shown on the map.
+    spot_radius_m : metres around a problem spot within which presence counts as follow-up.
+    spot_follow_up_days : days after a spot was reported in which follow-up is looked for.
+    dwell_minutes : minutes on site for a stay to count as a visit rather than a pass.
+    max_fix_gap_minutes : a gap between GPS fixes longer than this adds no presence time.
+    raw_points_max : above this many presence points the map shows hexagons, not points.
+    upload_max_mb : refuse uploads larger than this.
+    """
+
+    store_path: Path = field(default_factory=lambda: DATA_DIR / "almhult.gpkg")
+    tile_url: str = OSM_TILES
+    tile_attribution: str = OSM_ATTRIBUTION
+    spot_radius_m: float = 300.0
+    spot_follow_up_days: int = 14
+    dwell_minutes: float = 10.0
+    max_fix_gap_minutes: float = 5.0
+    raw_points_max: int = 3000
+    upload_max_mb: int = 50
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Build settings from ``ALMHULT_*`` environment variables over the defaults."""
+        env = dict(os.environ if env is None else env)
+        s = cls()
+        overrides: dict[str, object] = {}
+        if "ALMHULT_STORE" in env:
+            overrides["store_path"] = Path(env["ALMHULT_STORE"])
+        if "ALMHULT_TILE_URL" in env:
+            overrides["tile_url"] = env["ALMHULT_TILE_URL"]
+        if "ALMHULT_TILE_ATTRIBUTION" in env:
+            overrides["tile_attribution"] = env["ALMHULT_TILE_ATTRIBUTION"]
+        for name, cast in (
+            ("spot_radius_m", float),
+            ("spot_follow_up_days", int),
+            ("dwell_minutes", float),
+            ("raw_points_max", int),
+            ("upload_max_mb", int),
+        ):
+            key = "ALMHULT_" + name.upper()
+            if key in env:
+                overrides[name] = cast(env[key])
+        return replace(s, **overrides)

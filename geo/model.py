@@ -1,0 +1,387 @@
+"""Record schemas, categories and statuses of every layer, and their validation.
+
+All layers are stored in WGS84 (EPSG:4326); times are timezone-aware and stored in UTC,
+shown in Europe/Stockholm. Validation turns an input frame into a clean frame or raises one
+:class:`~geo.errors.ValidationError` naming the record and the field.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geo.crs import WGS84
+from geo.errors import ValidationError
+
+LOCAL_TZ = "Europe/Stockholm"
+
+
+class AreaKind(StrEnum):
+    TOWN = "town"
+    VILLAGE = "village"
+    COUNTRYSIDE = "countryside"
+
+
+class PresenceKind(StrEnum):
+    CAR_PATROL = "car_patrol"
+    FOOT_PATROL = "foot_patrol"
+    TRAFFIC_CONTROL = "traffic_control"
+    OTHER = "other"
+
+
+class ControlType(StrEnum):
+    SPEED = "speed"
+    ALCOHOL_DRUGS = "alcohol_drugs"
+    HEAVY_VEHICLES = "heavy_vehicles"
+    GENERAL = "general"
+
+
+class SpotCategory(StrEnum):
+    NARCOTICS = "narcotics"
+    BURGLARY = "burglary"
+    SPEEDING = "speeding"
+    HEAVY_TRAFFIC = "heavy_traffic"
+    UNSAFE_PLACE = "unsafe_place"
+    VANDALISM = "vandalism"
+    YOUTH_DISTURBANCE = "youth_disturbance"
+    OTHER = "other"
+
+
+class SpotStatus(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    ACTION_PLANNED = "action_planned"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One attribute of a layer.
+
+    ``kind`` is one of ``text``, ``int``, ``float``, ``datetime`` (tz-aware, stored UTC),
+    ``date`` (calendar date) or ``enum`` (one of ``choices``).
+    """
+
+    name: str
+    kind: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+
+
+@dataclass(frozen=True)
+class LayerSchema:
+    """The fields and geometry rule of one stored layer."""
+
+    name: str
+    fields: tuple[Field, ...]
+    geometry_types: tuple[str, ...]  # empty: no geometry (attribute table)
+    geometry_required: bool = True
+    has_area: bool = False  # area_id assigned from the geometry when written
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    @property
+    def spatial(self) -> bool:
+        return bool(self.geometry_types)
+
+
+def _enum(name: str, enum: type[StrEnum], required: bool = True) -> Field:
+    return Field(name, "enum", required, tuple(e.value for e in enum))
+
+
+SCHEMAS: dict[str, LayerSchema] = {
+    s.name: s
+    for s in (
+        LayerSchema(
+            "presence",
+            (
+                _enum("kind", PresenceKind),
+                Field("start", "datetime", True),
+                Field("end", "datetime", True),
+                Field("unit", "text"),
+                Field("note", "text"),
+                Field("control_type", "enum", False, tuple(c.value for c in ControlType)),
+                Field("vehicles_checked", "int", minimum=0),
+                Field("violations", "int", minimum=0),
+                Field("source", "text"),
+            ),
+            ("Point", "LineString"),
+            has_area=True,
+        ),
+        LayerSchema(
+            "problem_spots",
+            (
+                _enum("category", SpotCategory),
+                Field("description", "text", True),
+                Field("dialogue_uid", "text"),
+                Field("reported", "date", True),
+                Field("residents", "int", minimum=1),
+                _enum("status", SpotStatus),
+                Field("response", "text"),
+            ),
+            ("Point",),
+            has_area=True,
+        ),
+        LayerSchema(
+            "roads",
+            (
+                Field("road", "text", True),
+                Field("locality", "text", True),
+                Field("heavy_per_day", "int", minimum=0),
+                Field("heavy_per_day_is_example", "int", minimum=0),
+                Field("note", "text"),
+            ),
+            ("LineString",),
+        ),
+        LayerSchema(
+            "dialogues",
+            (
+                Field("date", "date", True),
+                Field("place", "text", True),
+                Field("participants", "int", minimum=0),
+                Field("organisers", "text"),
+                Field("note", "text"),
+            ),
+            ("Point",),
+            geometry_required=False,
+        ),
+        LayerSchema(
+            "activities",
+            (
+                Field("date", "date", True),
+                Field("kind", "text", True),
+                Field("focus", "text", True),
+                Field("target_group", "text"),
+                Field("partners", "text"),
+                Field("place", "text"),
+                Field("note", "text"),
+            ),
+            ("Point",),
+            geometry_required=False,
+        ),
+        LayerSchema(
+            "promises",
+            (
+                Field("year", "int", True, minimum=2000),
+                Field("commitments", "text", True),
+                Field("signed_by", "text"),
+            ),
+            (),
+        ),
+    )
+}
+
+LAYERS: tuple[str, ...] = tuple(SCHEMAS)
+
+
+def new_uid() -> str:
+    """A fresh record id (UUID4 hex)."""
+    return uuid.uuid4().hex
+
+
+def _row_label(frame: pd.DataFrame, pos: int) -> object:
+    """The record label used in messages: its uid if it has one, else the 1-based row."""
+    if "uid" in frame.columns:
+        value = frame["uid"].iloc[pos]
+        if isinstance(value, str) and value:
+            return value
+    return pos + 1
+
+
+def _is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    if value is pd.NaT or (not isinstance(value, str) and pd.isna(value) is True):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _to_utc(layer: str, label: object, name: str, value: object) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ValidationError(layer, label, name, f"'{value}' is not a date and time") from exc
+    if ts.tzinfo is None:
+        raise ValidationError(layer, label, name, "time has no time zone (give e.g. +01:00 or UTC)")
+    return ts.tz_convert("UTC")
+
+
+def _to_date(layer: str, label: object, name: str, value: object) -> str:
+    try:
+        return pd.Timestamp(value).date().isoformat()
+    except (ValueError, TypeError) as exc:
+        raise ValidationError(layer, label, name, f"'{value}' is not a date") from exc
+
+
+def _check_geometry(
+    layer: str,
+    schema: LayerSchema,
+    label: object,
+    geom: BaseGeometry | None,
+    outline: BaseGeometry | None,
+) -> None:
+    if geom is None or geom.is_empty:
+        if schema.geometry_required:
+            raise ValidationError(layer, label, "geometry", "a location is required")
+        return
+    if geom.geom_type not in schema.geometry_types:
+        allowed = " or ".join(schema.geometry_types)
+        raise ValidationError(
+            layer, label, "geometry", f"{geom.geom_type} given, {allowed} expected"
+        )
+    coords = shapely.get_coordinates(geom)
+    lon, lat = coords[:, 0], coords[:, 1]
+    if (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
+        raise ValidationError(
+            layer,
+            label,
+            "geometry",
+            "coordinates are not degrees (SWEREF 99 TM metres given as lon/lat?)",
+        )
+    if outline is None:
+        return
+    inside = shapely.intersects_xy(outline, lon, lat)
+    if inside.all():
+        return
+    first = int(np.argmin(inside))
+    if shapely.intersects_xy(outline, lat[first], lon[first]):
+        raise ValidationError(
+            layer,
+            label,
+            "geometry",
+            f"latitude and longitude look swapped ({lat[first]:.5f}, {lon[first]:.5f} "
+            "lies outside; swapped it lies inside Älmhult municipality)",
+        )
+    raise ValidationError(
+        layer,
+        label,
+        "geometry",
+        f"point lon {lon[first]:.5f}, lat {lat[first]:.5f} lies outside Älmhult municipality",
+    )
+
+
+def validate(
+    layer: str, frame: pd.DataFrame, outline: BaseGeometry | None = None
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    """Validate and normalise records for ``layer``; raise on the first bad one.
+
+    Parameters
+    ----------
+    layer : a key of :data:`SCHEMAS`.
+    frame : input records; a GeoDataFrame (any CRS, reprojected to EPSG:4326) for spatial
+        layers. A ``uid`` column is kept where given and filled where missing.
+    outline : the municipality (EPSG:4326); geometries must lie inside it.
+
+    Returns
+    -------
+    A frame with ``uid``, every schema field (missing optional ones as null), datetimes as
+    UTC timestamps, dates as ISO text and, for spatial layers, a geometry in EPSG:4326.
+
+    Raises
+    ------
+    ValidationError naming the layer, the record (uid or 1-based row) and the field.
+    """
+    if layer not in SCHEMAS:
+        raise ValidationError(layer, "-", "layer", f"unknown layer (known: {', '.join(LAYERS)})")
+    schema = SCHEMAS[layer]
+    if len(frame) == 0:
+        raise ValidationError(layer, "-", "-", "no records given")
+    frame = frame.reset_index(drop=True)
+    if schema.spatial:
+        if not isinstance(frame, gpd.GeoDataFrame):
+            raise ValidationError(layer, 1, "geometry", "records carry no geometry")
+        if frame.crs is None:
+            raise ValidationError(layer, 1, "geometry", "no coordinate reference system given")
+        if frame.crs != WGS84:
+            frame = frame.to_crs(WGS84)
+    for f in schema.fields:
+        if f.required and f.name not in frame.columns:
+            raise ValidationError(layer, 1, f.name, "required column is missing")
+
+    out: dict[str, list[object]] = {f.name: [] for f in schema.fields}
+    uids: list[str] = []
+    for pos in range(len(frame)):
+        label = _row_label(frame, pos)
+        row = frame.iloc[pos]
+        for f in schema.fields:
+            value = row[f.name] if f.name in frame.columns else None
+            if _is_blank(value):
+                if f.required:
+                    raise ValidationError(layer, label, f.name, "a value is required")
+                out[f.name].append(None)
+                continue
+            if f.kind == "enum":
+                text = str(value).strip()
+                if text not in f.choices:
+                    raise ValidationError(
+                        layer,
+                        label,
+                        f.name,
+                        f"unknown value '{text}' (allowed: {', '.join(f.choices)})",
+                    )
+                value = text
+            elif f.kind == "int":
+                try:
+                    number = float(value)
+                except (TypeError, ValueError) as exc:
+                    raise ValidationError(
+                        layer, label, f.name, f"'{value}' is not a whole number"
+                    ) from exc
+                if not number.is_integer():
+                    raise ValidationError(layer, label, f.name, f"'{value}' is not a whole number")
+                if f.minimum is not None and number < f.minimum:
+                    raise ValidationError(
+                        layer, label, f.name, f"{int(number)} is below the minimum {f.minimum:g}"
+                    )
+                value = int(number)
+            elif f.kind == "float":
+                value = float(value)
+            elif f.kind == "datetime":
+                value = _to_utc(layer, label, f.name, value)
+            elif f.kind == "date":
+                value = _to_date(layer, label, f.name, value)
+            else:
+                value = str(value)
+            out[f.name].append(value)
+        if "start" in out and "end" in out:
+            start, end = out["start"][-1], out["end"][-1]
+            if end < start:  # type: ignore[operator]
+                raise ValidationError(layer, label, "end", f"end {end} is before start {start}")
+        if layer == "presence":
+            checked, found = out["vehicles_checked"][-1], out["violations"][-1]
+            if checked is not None and found is not None and found > checked:  # type: ignore[operator]
+                raise ValidationError(
+                    layer,
+                    label,
+                    "violations",
+                    f"{found} violations but only {checked} vehicles checked",
+                )
+        if schema.spatial:
+            _check_geometry(layer, schema, label, frame.geometry.iloc[pos], outline)
+        uid = frame["uid"].iloc[pos] if "uid" in frame.columns else None
+        uids.append(uid if isinstance(uid, str) and uid else new_uid())
+
+    if len(set(uids)) != len(uids):
+        dup = pd.Series(uids)[pd.Series(uids).duplicated()].iloc[0]
+        raise ValidationError(layer, dup, "uid", "the same id appears twice in the input")
+    data = pd.DataFrame({"uid": uids, **out})
+    for f in schema.fields:
+        if f.kind == "datetime":
+            data[f.name] = pd.to_datetime(data[f.name], utc=True)
+        elif f.kind == "int":
+            data[f.name] = data[f.name].astype("Int64")
+    if schema.spatial:
+        return gpd.GeoDataFrame(data, geometry=frame.geometry.to_numpy(), crs=WGS84)
+    return data

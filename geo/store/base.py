@@ -1,0 +1,89 @@
+"""The storage interface every backend implements (GeoPackage now, PostGIS later)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry.base import BaseGeometry
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """A half-open period ``[start, end)`` of tz-aware timestamps (UTC or any zone)."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("TimeRange needs timezone-aware timestamps")
+        if self.end < self.start:
+            raise ValueError(f"TimeRange ends ({self.end}) before it starts ({self.start})")
+
+
+class Store(Protocol):
+    """Records of every layer in :data:`geo.model.SCHEMAS`, plus areas and presence fixes.
+
+    Every write is validated, assigned to areas, serialised against other writers and
+    committed as one transaction; every write bumps :meth:`data_version` and is audited.
+    """
+
+    def add(self, layer: str, records: pd.DataFrame, *, user: str = "system") -> list[str]:
+        """Validate and insert records; return their uids. All or nothing."""
+        ...
+
+    def update(
+        self,
+        layer: str,
+        uid: str,
+        changes: dict[str, object],
+        *,
+        expected_version: int,
+        user: str = "system",
+    ) -> int:
+        """Apply ``changes`` to one record if it is still at ``expected_version``."""
+        ...
+
+    def delete(self, layer: str, uids: list[str], *, user: str = "system") -> None:
+        """Delete records by uid. All or nothing."""
+        ...
+
+    def query(
+        self,
+        layer: str,
+        *,
+        period: TimeRange | None = None,
+        areas: list[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> gpd.GeoDataFrame | pd.DataFrame:
+        """Records of ``layer`` overlapping ``period``, in ``areas``, intersecting ``bbox``."""
+        ...
+
+    def fixes(self, period: TimeRange | None = None) -> pd.DataFrame:
+        """Presence fixes (lon, lat, t UTC, kind, area_id, presence_uid) in ``period``."""
+        ...
+
+    def areas(self) -> gpd.GeoDataFrame:
+        """The areas (EPSG:4326) in assignment priority order."""
+        ...
+
+    def municipality(self) -> BaseGeometry:
+        """The municipality outline (EPSG:4326)."""
+        ...
+
+    def replace_areas(
+        self, areas: gpd.GeoDataFrame, municipality: BaseGeometry, *, user: str = "system"
+    ) -> None:
+        """Replace the areas and outline, and reassign every stored record to them."""
+        ...
+
+    def data_version(self) -> int:
+        """A number that grows with every committed write (a cache key)."""
+        ...
+
+    def audit_log(self, limit: int = 200) -> pd.DataFrame:
+        """The newest audit entries: who changed what, when."""
+        ...

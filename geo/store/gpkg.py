@@ -1,0 +1,639 @@
+"""GeoPackage store: one file that QGIS and ``ogrinfo`` open directly.
+
+Layers are created by GDAL (through pyogrio) so the file carries GDAL's R-tree index and
+triggers; rows are then written with ``sqlite3`` in one transaction per call (GDAL's trigger
+functions are registered from :mod:`geo.store._gpkg_blob`). Writers are serialised by a file
+lock plus SQLite's own lock with retries, so two people saving at once both land.
+
+Tables: one per layer of :data:`geo.model.SCHEMAS` (times as ISO-8601 UTC text), ``areas``
+and ``municipality`` (polygons), ``presence_fixes`` (attribute table: lon/lat degrees,
+``t`` UTC epoch seconds, area assigned at write), ``audit`` and ``meta`` (data version).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from filelock import FileLock, Timeout
+from shapely.geometry.base import BaseGeometry
+
+from geo.areas import AreaIndex
+from geo.crs import WGS84
+from geo.errors import ConflictError, NotFoundError, StoreBusyError, ValidationError
+from geo.fixes import FIX_COLUMNS, fixes_from_presence
+from geo.model import SCHEMAS, validate
+from geo.store import _gpkg_blob as blob
+from geo.store.base import TimeRange
+
+_META = ["version", "created_utc", "updated_utc", "updated_by"]
+_TIME_FMT = "%Y-%m-%dT%H:%M:%SZ"
+_AREA_COLUMNS = [
+    "id",
+    "name",
+    "kind",
+    "population",
+    "population_year",
+    "population_estimated",
+    "approximate",
+    "note",
+]
+
+
+def _now_text() -> str:
+    return pd.Timestamp.now(tz="UTC").strftime(_TIME_FMT)
+
+
+def _quote(name: str) -> str:
+    """Quote an identifier that comes from our own schema (never from user input)."""
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"bad identifier {name!r}")
+    return f'"{name}"'
+
+
+def _as_multi(geoms: np.ndarray) -> np.ndarray:
+    """Polygons as MultiPolygons (the areas tables are MultiPolygon layers)."""
+    return np.array(
+        [g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g]) for g in geoms],
+        dtype=object,
+    )
+
+
+def _empty_layer_frame(layer: str) -> pd.DataFrame:
+    schema = SCHEMAS[layer]
+    dtypes = {
+        "text": str,
+        "enum": str,
+        "date": str,
+        "datetime": str,
+        "int": "int64",
+        "float": "float64",
+    }
+    cols: dict[str, pd.Series] = {"uid": pd.Series([], dtype=str)}
+    for f in schema.fields:
+        cols[f.name] = pd.Series([], dtype=dtypes[f.kind])
+    if schema.has_area:
+        cols["area_id"] = pd.Series([], dtype=str)
+    cols["version"] = pd.Series([], dtype="int64")
+    for name in _META[1:]:
+        cols[name] = pd.Series([], dtype=str)
+    frame = pd.DataFrame(cols)
+    if schema.spatial:
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
+    return frame
+
+
+class GeoPackageStore:
+    """The embedded default store (see module docstring).
+
+    Parameters
+    ----------
+    path : the ``.gpkg`` file; created with the given areas when missing.
+    areas, municipality : geography used when creating the file (EPSG:4326).
+    lock_timeout_s : how long a writer waits for others before :class:`StoreBusyError`.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        areas: gpd.GeoDataFrame | None = None,
+        municipality: BaseGeometry | None = None,
+        lock_timeout_s: float = 60.0,
+    ) -> None:
+        self.path = Path(path)
+        self._lock = FileLock(str(self.path) + ".lock")
+        self._lock_timeout = lock_timeout_s
+        self._index_cache: tuple[int, AreaIndex] | None = None
+        with self._lock.acquire(timeout=lock_timeout_s):
+            if not self.path.exists():
+                from geo.areas import builtin_areas, builtin_municipality
+
+                self._create(
+                    builtin_areas() if areas is None else areas,
+                    builtin_municipality() if municipality is None else municipality,
+                )
+
+    # ------------------------------------------------------------------ creation
+    def _create(self, areas: gpd.GeoDataFrame, municipality: BaseGeometry) -> None:
+        tmp = self.path.with_suffix(".creating.gpkg")
+        tmp.unlink(missing_ok=True)
+        for layer, schema in SCHEMAS.items():
+            frame = _empty_layer_frame(layer)
+            gtype = None
+            if schema.spatial:
+                gtype = schema.geometry_types[0] if len(schema.geometry_types) == 1 else "Unknown"
+            pyogrio.write_dataframe(frame, tmp, layer=layer, geometry_type=gtype)
+        pyogrio.write_dataframe(
+            self._area_frame(areas),
+            tmp,
+            layer="areas",
+            geometry_type="MultiPolygon",
+            promote_to_multi=True,
+        )
+        muni = gpd.GeoDataFrame({"name": ["Älmhults kommun"]}, geometry=[municipality], crs=WGS84)
+        pyogrio.write_dataframe(
+            muni, tmp, layer="municipality", geometry_type="MultiPolygon", promote_to_multi=True
+        )
+        fixes = pd.DataFrame(
+            {
+                "presence_uid": pd.Series([], dtype=str),
+                "seq": pd.Series([], dtype="int64"),
+                "t": pd.Series([], dtype="int64"),
+                "lon": pd.Series([], dtype="float64"),
+                "lat": pd.Series([], dtype="float64"),
+                "kind": pd.Series([], dtype=str),
+                "area_id": pd.Series([], dtype=str),
+            }
+        )
+        pyogrio.write_dataframe(fixes, tmp, layer="presence_fixes")
+        audit = pd.DataFrame(
+            {
+                c: pd.Series([], dtype=str)
+                for c in ("ts_utc", "user", "action", "layer", "uid", "before", "after")
+            }
+        )
+        pyogrio.write_dataframe(audit, tmp, layer="audit")
+        with sqlite3.connect(tmp) as conn:
+            conn.executescript(
+                """
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                INSERT INTO meta VALUES ('data_version', 0);
+                CREATE INDEX fixes_t ON presence_fixes (t);
+                CREATE INDEX fixes_uid ON presence_fixes (presence_uid);
+                CREATE UNIQUE INDEX presence_uid ON presence (uid);
+                CREATE INDEX presence_start ON presence ("start");
+                CREATE UNIQUE INDEX problem_spots_uid ON problem_spots (uid);
+                CREATE UNIQUE INDEX roads_uid ON roads (uid);
+                CREATE UNIQUE INDEX dialogues_uid ON dialogues (uid);
+                CREATE UNIQUE INDEX activities_uid ON activities (uid);
+                CREATE UNIQUE INDEX promises_uid ON promises (uid);
+                """
+            )
+        tmp.replace(self.path)  # appears whole or not at all
+
+    @staticmethod
+    def _area_frame(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        frame = areas.to_crs(WGS84).copy()
+        for column in _AREA_COLUMNS:
+            if column not in frame.columns:
+                frame[column] = None
+        return frame[[*_AREA_COLUMNS, "geometry"]]
+
+    # ------------------------------------------------------------------ connections
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        blob.register_functions(conn)
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One serialised write transaction; bumps the data version on commit."""
+        try:
+            self._lock.acquire(timeout=self._lock_timeout)
+        except Timeout as exc:
+            raise StoreBusyError(f"{self.path.name} stayed locked by another writer") from exc
+        try:
+            conn = self._connect()
+            try:
+                for attempt in range(20):
+                    try:
+                        conn.execute("BEGIN IMMEDIATE")
+                        break
+                    except sqlite3.OperationalError as exc:  # locked by a non-cooperating app
+                        if "locked" not in str(exc) or attempt == 19:
+                            raise
+                        time.sleep(0.05 * (attempt + 1))
+                try:
+                    yield conn
+                    conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            finally:
+                conn.close()
+        finally:
+            self._lock.release()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    # ------------------------------------------------------------------ geography
+    def areas(self) -> gpd.GeoDataFrame:
+        """Areas in priority order (EPSG:4326)."""
+        frame = pyogrio.read_dataframe(self.path, layer="areas", fid_as_index=True)
+        return frame.sort_index().reset_index(drop=True)
+
+    def municipality(self) -> BaseGeometry:
+        """The municipality outline (EPSG:4326)."""
+        geom = pyogrio.read_dataframe(self.path, layer="municipality").geometry.iloc[0]
+        parts = shapely.get_parts(geom)
+        return parts[0] if len(parts) == 1 else geom
+
+    def area_index(self) -> AreaIndex:
+        """An :class:`AreaIndex` over the stored areas, rebuilt when they change."""
+        version = self._areas_version()
+        if self._index_cache is None or self._index_cache[0] != version:
+            self._index_cache = (version, AreaIndex(self.areas()))
+        return self._index_cache[1]
+
+    def _areas_version(self) -> int:
+        with self._read() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'areas_version'").fetchone()
+        return 0 if row is None else int(row[0])
+
+    def replace_areas(
+        self, areas: gpd.GeoDataFrame, municipality: BaseGeometry, *, user: str = "system"
+    ) -> None:
+        """Replace areas and outline and reassign every stored record, in one transaction."""
+        frame = self._area_frame(areas)
+        index = AreaIndex(frame)
+        with self._write() as conn:
+            conn.execute("DELETE FROM areas")
+            conn.execute("DELETE FROM municipality")
+            self._insert_rows(
+                conn, "areas", frame.drop(columns="geometry"), _as_multi(frame.geometry.array)
+            )
+            muni = _as_multi(np.array([municipality], dtype=object))
+            self._insert_rows(
+                conn, "municipality", pd.DataFrame({"name": ["Älmhults kommun"]}), muni
+            )
+            self._reassign(conn, index)
+            conn.execute(
+                "INSERT INTO meta VALUES ('areas_version', 1) ON CONFLICT(key) "
+                "DO UPDATE SET value = value + 1"
+            )
+            self._audit(
+                conn, user, "replace_areas", "areas", "-", None, {"areas": list(frame["id"])}
+            )
+
+    def _reassign(self, conn: sqlite3.Connection, index: AreaIndex) -> None:
+        fixes = pd.read_sql_query("SELECT fid, lon, lat FROM presence_fixes", conn)
+        if len(fixes):
+            ids = index.assign(fixes["lon"].to_numpy(), fixes["lat"].to_numpy())
+            conn.executemany(
+                "UPDATE presence_fixes SET area_id = ? WHERE fid = ?",
+                zip(ids.tolist(), fixes["fid"].tolist(), strict=True),
+            )
+        for layer in ("presence", "problem_spots"):
+            rows = conn.execute(f"SELECT fid, geom FROM {_quote(layer)}").fetchall()
+            if not rows:
+                continue
+            geoms = blob.decode([r[1] for r in rows])
+            ids = self._areas_of(index, geoms)
+            conn.executemany(
+                f"UPDATE {_quote(layer)} SET area_id = ? WHERE fid = ?",
+                zip(ids, [r[0] for r in rows], strict=True),
+            )
+
+    @staticmethod
+    def _areas_of(index: AreaIndex, geoms: np.ndarray) -> list[str | None]:
+        """Area of a point, or of a track's first vertex (its fixes carry the rest)."""
+        first = shapely.get_point(geoms, 0)
+        first = np.where(shapely.get_type_id(geoms) == 0, geoms, first)
+        xy = shapely.get_coordinates(first)
+        return index.assign(xy[:, 0], xy[:, 1]).tolist()
+
+    # ------------------------------------------------------------------ writes
+    def _insert_rows(
+        self,
+        conn: sqlite3.Connection,
+        table: str,
+        frame: pd.DataFrame,
+        geoms: np.ndarray | None,
+    ) -> None:
+        columns = list(frame.columns)
+        values = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in columns]
+        if geoms is not None:
+            columns.append("geom")
+            values.append(blob.encode(geoms))
+        names = ", ".join(_quote(c) for c in columns)
+        marks = ", ".join("?" * len(columns))
+        conn.executemany(
+            f"INSERT INTO {_quote(table)} ({names}) VALUES ({marks})",
+            zip(*values, strict=True),
+        )
+
+    @staticmethod
+    def _to_stored(layer: str, frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.drop(columns="geometry", errors="ignore").copy()
+        for f in SCHEMAS[layer].fields:
+            if f.kind == "datetime":
+                out[f.name] = out[f.name].dt.strftime(_TIME_FMT)
+            elif f.kind == "int":
+                out[f.name] = out[f.name].astype(object).where(out[f.name].notna(), None)
+        return out
+
+    def add(
+        self,
+        layer: str,
+        records: pd.DataFrame,
+        *,
+        user: str = "system",
+        vertex_times: dict[str, np.ndarray] | None = None,
+    ) -> list[str]:
+        """Validate and insert ``records`` into ``layer`` in one transaction; return uids.
+
+        ``vertex_times`` gives per-vertex UTC epoch seconds for GPS tracks (by uid).
+        Raises :class:`ValidationError` before anything is written.
+        """
+        outline = self.municipality() if SCHEMAS.get(layer) and SCHEMAS[layer].spatial else None
+        clean = validate(layer, records, outline)
+        schema = SCHEMAS[layer]
+        stored = self._to_stored(layer, clean)
+        now = _now_text()
+        stored["version"] = 1
+        stored["created_utc"] = now
+        stored["updated_utc"] = now
+        stored["updated_by"] = user
+        geoms = np.asarray(clean.geometry.array, dtype=object) if schema.spatial else None
+        fixes = None
+        if schema.has_area:
+            index = self.area_index()
+            stored.insert(len(stored.columns) - 4, "area_id", self._areas_of(index, geoms))
+        if layer == "presence":
+            fixes = fixes_from_presence(clean, vertex_times)
+            fixes["area_id"] = index.assign(fixes["lon"].to_numpy(), fixes["lat"].to_numpy())
+        with self._write() as conn:
+            existing = self._existing_uids(conn, layer, stored["uid"].tolist())
+            if existing:
+                raise ValidationError(layer, existing[0], "uid", "a record with this id exists")
+            self._insert_rows(conn, layer, stored, geoms)
+            if fixes is not None:
+                self._insert_rows(conn, "presence_fixes", fixes, None)
+            self._audit_many(conn, user, "add", layer, stored)
+        return stored["uid"].tolist()
+
+    def _existing_uids(self, conn: sqlite3.Connection, layer: str, uids: list[str]) -> list[str]:
+        found: list[str] = []
+        for chunk in range(0, len(uids), 500):
+            part = uids[chunk : chunk + 500]
+            marks = ", ".join("?" * len(part))
+            found += [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT uid FROM {_quote(layer)} WHERE uid IN ({marks})", part
+                )
+            ]
+        return found
+
+    def update(
+        self,
+        layer: str,
+        uid: str,
+        changes: dict[str, object],
+        *,
+        expected_version: int,
+        user: str = "system",
+    ) -> int:
+        """Change fields (and/or ``geometry``) of one record; return its new version.
+
+        Raises :class:`ConflictError` if the record is no longer at ``expected_version``
+        (someone else saved first: nothing is overwritten), :class:`NotFoundError` if it is
+        gone, :class:`ValidationError` if the changed record is invalid.
+        """
+        schema = SCHEMAS[layer]
+        unknown = set(changes) - {*schema.field_names, "geometry"}
+        if unknown:
+            raise ValidationError(layer, uid, sorted(unknown)[0], "not a field of this layer")
+        with self._write() as conn:
+            current = self._get(conn, layer, uid)
+            if current is None:
+                raise NotFoundError(layer, uid)
+            found = int(current["version"].iloc[0])
+            if found != expected_version:
+                raise ConflictError(layer, uid, expected_version, found)
+            merged = current.copy()
+            for key, value in changes.items():
+                if key == "geometry":
+                    merged = merged.set_geometry([value], crs=WGS84)
+                else:
+                    merged[key] = [value]
+            outline = self.municipality() if schema.spatial else None
+            clean = validate(
+                layer,
+                merged[["uid", *schema.field_names, *(["geometry"] if schema.spatial else [])]],
+                outline,
+            )
+            stored = self._to_stored(layer, clean).drop(columns="uid")
+            sets = {c: stored[c].iloc[0] for c in stored.columns}
+            sets = {k: (None if pd.isna(v) else v) for k, v in sets.items()}
+            if schema.spatial:
+                geom = clean.geometry.iloc[0]
+                sets["geom"] = blob.encode(np.array([geom], dtype=object))[0]
+                if schema.has_area:
+                    sets["area_id"] = self._areas_of(
+                        self.area_index(), np.array([geom], dtype=object)
+                    )[0]
+            sets.update(version=found + 1, updated_utc=_now_text(), updated_by=user)
+            assignments = ", ".join(f"{_quote(k)} = ?" for k in sets)
+            conn.execute(
+                f"UPDATE {_quote(layer)} SET {assignments} WHERE uid = ?",
+                [*sets.values(), uid],
+            )
+            if layer == "presence" and ({"start", "end", "kind", "geometry"} & set(changes)):
+                conn.execute("DELETE FROM presence_fixes WHERE presence_uid = ?", [uid])
+                fixes = fixes_from_presence(clean)
+                fixes["area_id"] = self.area_index().assign(
+                    fixes["lon"].to_numpy(), fixes["lat"].to_numpy()
+                )
+                self._insert_rows(conn, "presence_fixes", fixes, None)
+            before = {k: current[k].iloc[0] for k in changes if k != "geometry"}
+            self._audit(
+                conn,
+                user,
+                "update",
+                layer,
+                uid,
+                before,
+                {k: v for k, v in changes.items() if k != "geometry"},
+            )
+        return found + 1
+
+    def delete(self, layer: str, uids: list[str], *, user: str = "system") -> None:
+        """Delete records by uid, all or nothing (:class:`NotFoundError` if one is missing)."""
+        with self._write() as conn:
+            for uid in uids:
+                current = self._get(conn, layer, uid)
+                if current is None:
+                    raise NotFoundError(layer, uid)
+                conn.execute(f"DELETE FROM {_quote(layer)} WHERE uid = ?", [uid])
+                if layer == "presence":
+                    conn.execute("DELETE FROM presence_fixes WHERE presence_uid = ?", [uid])
+                self._audit(
+                    conn,
+                    user,
+                    "delete",
+                    layer,
+                    uid,
+                    self._jsonable(
+                        current.drop(columns="geometry", errors="ignore").iloc[0].to_dict()
+                    ),
+                    None,
+                )
+
+    # ------------------------------------------------------------------ audit
+    @staticmethod
+    def _jsonable(values: dict[str, object] | None) -> str | None:
+        if values is None:
+            return None
+        return json.dumps(
+            {
+                k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
+                for k, v in values.items()
+            },
+            ensure_ascii=False,
+        )
+
+    def _audit(
+        self,
+        conn: sqlite3.Connection,
+        user: str,
+        action: str,
+        layer: str,
+        uid: str,
+        before: object,
+        after: object,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO audit (ts_utc, user, action, layer, uid, before, after) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                _now_text(),
+                user,
+                action,
+                layer,
+                uid,
+                before if isinstance(before, str) or before is None else self._jsonable(before),
+                after if isinstance(after, str) or after is None else self._jsonable(after),
+            ],
+        )
+
+    def _audit_many(
+        self, conn: sqlite3.Connection, user: str, action: str, layer: str, stored: pd.DataFrame
+    ) -> None:
+        now = _now_text()
+        conn.executemany(
+            "INSERT INTO audit (ts_utc, user, action, layer, uid, before, after) "
+            "VALUES (?, ?, ?, ?, ?, NULL, NULL)",
+            [(now, user, action, layer, uid) for uid in stored["uid"]],
+        )
+
+    def audit_log(self, limit: int = 200) -> pd.DataFrame:
+        """The newest ``limit`` audit entries, newest first."""
+        with self._read() as conn:
+            return pd.read_sql_query(
+                "SELECT ts_utc, user, action, layer, uid, before, after FROM audit "
+                "ORDER BY fid DESC LIMIT ?",
+                conn,
+                params=[int(limit)],
+            )
+
+    # ------------------------------------------------------------------ reads
+    def data_version(self) -> int:
+        """Grows with every committed write; use it as a cache key."""
+        with self._read() as conn:
+            return int(
+                conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0]
+            )
+
+    def _get(self, conn: sqlite3.Connection, layer: str, uid: str) -> pd.DataFrame | None:
+        frame = self._select(conn, layer, "WHERE uid = ?", [uid])
+        return None if frame.empty else frame
+
+    def _select(
+        self, conn: sqlite3.Connection, layer: str, where: str, params: list[object]
+    ) -> gpd.GeoDataFrame | pd.DataFrame:
+        schema = SCHEMAS[layer]
+        frame = pd.read_sql_query(
+            f"SELECT * FROM {_quote(layer)} {where} ORDER BY fid",
+            conn,
+            params=params,
+        )
+        frame = frame.drop(columns="fid")
+        for f in schema.fields:
+            if f.kind == "datetime":
+                frame[f.name] = pd.to_datetime(frame[f.name], utc=True, format="ISO8601")
+            elif f.kind == "int":
+                frame[f.name] = frame[f.name].astype("Int64")
+        frame["version"] = frame["version"].astype("int64")
+        if not schema.spatial:
+            return frame
+        geoms = blob.decode(frame.pop("geom").tolist())
+        return gpd.GeoDataFrame(frame, geometry=geoms, crs=WGS84)
+
+    def get(self, layer: str, uid: str) -> gpd.GeoDataFrame | pd.DataFrame:
+        """One record by uid (:class:`NotFoundError` if missing)."""
+        with self._read() as conn:
+            frame = self._get(conn, layer, uid)
+        if frame is None:
+            raise NotFoundError(layer, uid)
+        return frame
+
+    def query(
+        self,
+        layer: str,
+        *,
+        period: TimeRange | None = None,
+        areas: list[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> gpd.GeoDataFrame | pd.DataFrame:
+        """Records of ``layer`` overlapping ``period``, in ``areas``, intersecting ``bbox``.
+
+        ``bbox`` is (min lon, min lat, max lon, max lat), answered with the R-tree.
+        """
+        schema = SCHEMAS[layer]
+        clauses: list[str] = []
+        params: list[object] = []
+        if period is not None:
+            start = period.start.tz_convert("UTC")
+            end = period.end.tz_convert("UTC")
+            if "start" in schema.field_names:
+                clauses.append('"start" < ? AND "end" >= ?')
+                params += [end.strftime(_TIME_FMT), start.strftime(_TIME_FMT)]
+            else:
+                column = "reported" if layer == "problem_spots" else "date"
+                if column in schema.field_names:
+                    clauses.append(f"{_quote(column)} >= ? AND {_quote(column)} < ?")
+                    params += [
+                        start.tz_convert("Europe/Stockholm").date().isoformat(),
+                        end.tz_convert("Europe/Stockholm").date().isoformat(),
+                    ]
+        if areas is not None and schema.has_area:
+            clauses.append(f"area_id IN ({', '.join('?' * len(areas))})")
+            params += list(areas)
+        if bbox is not None and schema.spatial:
+            clauses.append(
+                f"fid IN (SELECT id FROM {_quote('rtree_' + layer + '_geom')} "
+                "WHERE maxx >= ? AND minx <= ? AND maxy >= ? AND miny <= ?)"
+            )
+            params += [bbox[0], bbox[2], bbox[1], bbox[3]]
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        with self._read() as conn:
+            return self._select(conn, layer, where, params)
+
+    def fixes(self, period: TimeRange | None = None) -> pd.DataFrame:
+        """Presence fixes in ``period`` (``t`` UTC epoch seconds, lon/lat degrees)."""
+        sql = "SELECT presence_uid, seq, t, lon, lat, kind, area_id FROM presence_fixes"
+        params: list[object] = []
+        if period is not None:
+            sql += " WHERE t >= ? AND t < ?"
+            params = [int(period.start.timestamp()), int(period.end.timestamp())]
+        with self._read() as conn:
+            frame = pd.read_sql_query(sql + " ORDER BY presence_uid, seq", conn, params=params)
+        return frame[[*FIX_COLUMNS, "area_id"]]
