@@ -490,15 +490,16 @@ class GeoPackageStore:
     # ------------------------------------------------------------------ audit
     @staticmethod
     def _jsonable(values: dict[str, object] | None) -> str | None:
+        """Audit values as JSON text; scalars as strings, nulls as null, lists kept."""
         if values is None:
             return None
-        return json.dumps(
-            {
-                k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
-                for k, v in values.items()
-            },
-            ensure_ascii=False,
-        )
+
+        def plain(v: object) -> object:
+            if isinstance(v, list | tuple):
+                return [plain(x) for x in v]
+            return None if v is None or pd.isna(v) else str(v)
+
+        return json.dumps({k: plain(v) for k, v in values.items()}, ensure_ascii=False)
 
     def _audit(
         self,

@@ -1,0 +1,195 @@
+import multiprocessing as mp
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+from geopandas.testing import assert_geodataframe_equal
+from shapely.geometry import Point
+
+from geo.areas import areas_for_outline, read_boundary_file
+from geo.demo import build_demo_year
+from geo.errors import ConflictError, NotFoundError, ValidationError
+from geo.store import GeoPackageStore, TimeRange
+from tests.conftest import shared_file
+from tests.factories import DIO, presence, spot, track, ts
+
+
+def test_presence_round_trip_with_area_and_fixes(store):
+    uids = store.add("presence", pd.concat([presence(), track()], ignore_index=True))
+    back = store.query("presence").set_index("uid")
+    assert list(back.index) == uids
+    ctrl = back.loc[uids[0]]
+    assert ctrl["kind"] == "traffic_control"
+    assert ctrl["start"] == ts("2018-05-03 14:30")
+    assert ctrl["vehicles_checked"] == 40
+    assert ctrl["area_id"] == "liatorp"
+    assert ctrl["version"] == 1
+    assert back.loc[uids[1]].geometry.geom_type == "LineString"
+    fixes = store.fixes()
+    assert fixes.groupby("presence_uid").size().to_dict() == {uids[0]: 2, uids[1]: 3}
+    assert fixes.set_index("presence_uid").loc[uids[1], "area_id"].tolist() == [
+        "almhult",
+        "dio",
+        "liatorp",
+    ]
+
+
+@pytest.mark.parametrize("layer", ["problem_spots", "roads", "dialogues", "activities", "promises"])
+def test_every_layer_round_trips(store, demo_year, layer):
+    frame = getattr(demo_year, layer)
+    uids = store.add(layer, frame)
+    back = store.query(layer)
+    assert back["uid"].tolist() == uids == frame["uid"].tolist()
+    for column in frame.columns:
+        if column == "geometry":
+            expected, got = frame.geometry, back.geometry
+            assert all(
+                (a is None and b is None) or a.equals_exact(b, 1e-9)
+                for a, b in zip(expected, got, strict=True)
+            )
+        else:
+            assert _plain(back[column]) == _plain(frame[column]), column
+
+
+def _plain(values: pd.Series) -> list[object]:
+    """Values with every kind of null as None, for comparing what went in and came out."""
+    return [None if pd.isna(v) else v for v in values.astype(object)]
+
+
+def test_query_by_period_area_and_bbox(store):
+    store.add("presence", presence())
+    store.add(
+        "presence",
+        presence(start=ts("2018-06-01 10:00"), end=ts("2018-06-01 11:00"), geometry=Point(*DIO)),
+    )
+    may = TimeRange(ts("2018-05-01"), ts("2018-06-01"))
+    assert store.query("presence", period=may)["area_id"].tolist() == ["liatorp"]
+    assert store.query("presence", areas=["dio"])["area_id"].tolist() == ["dio"]
+    bbox = (DIO[0] - 0.01, DIO[1] - 0.01, DIO[0] + 0.01, DIO[1] + 0.01)
+    assert store.query("presence", bbox=bbox)["area_id"].tolist() == ["dio"]
+    assert len(store.fixes(may)) == 2
+
+
+def test_update_checks_version_and_reassigns_area(store):
+    (uid,) = store.add("problem_spots", spot())
+    v2 = store.update(
+        "problem_spots",
+        uid,
+        {"status": "done", "response": "Belysning satt upp", "geometry": Point(*DIO)},
+        expected_version=1,
+    )
+    assert v2 == 2
+    row = store.get("problem_spots", uid).iloc[0]
+    assert (row["status"], row["area_id"], row["version"]) == ("done", "dio", 2)
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        store.update("problem_spots", uid, {"status": "new"}, expected_version=1)
+    assert store.get("problem_spots", uid).iloc[0]["status"] == "done"
+
+
+def test_invalid_update_changes_nothing(store):
+    (uid,) = store.add("problem_spots", spot())
+    with pytest.raises(ValidationError, match="status"):
+        store.update("problem_spots", uid, {"status": "solved"}, expected_version=1)
+    assert store.get("problem_spots", uid).iloc[0]["version"] == 1
+
+
+def test_delete_is_all_or_nothing(store):
+    uids = store.add("presence", pd.concat([presence(), presence()], ignore_index=True))
+    with pytest.raises(NotFoundError):
+        store.delete("presence", [uids[0], "no-such-id"])
+    assert len(store.query("presence")) == 2
+    store.delete("presence", uids)
+    assert store.query("presence").empty and store.fixes().empty
+
+
+def test_bad_batch_writes_nothing(store):
+    before = store.data_version()
+    frame = pd.concat([presence(), presence(), presence(kind="helicopter")], ignore_index=True)
+    with pytest.raises(ValidationError, match="record 3, field 'kind'"):
+        store.add("presence", frame)
+    assert store.query("presence").empty and store.fixes().empty
+    assert store.data_version() == before
+
+
+def test_same_uid_twice_is_refused(store):
+    store.add("problem_spots", spot(uid="abc"))
+    with pytest.raises(ValidationError, match="record abc, field 'uid'"):
+        store.add("problem_spots", spot(uid="abc"))
+
+
+def test_writes_are_audited(store):
+    (uid,) = store.add("problem_spots", spot(), user="anna")
+    store.update("problem_spots", uid, {"status": "done"}, expected_version=1, user="bo")
+    log = store.audit_log()
+    assert log[["user", "action"]].values.tolist() == [["bo", "update"], ["anna", "add"]]
+    assert '"status": "new"' in log["before"].iloc[0]
+
+
+def _writer(path: str, who: int, n: int) -> None:
+    s = GeoPackageStore(path)
+    for i in range(n):
+        s.add("problem_spots", spot(description=f"writer {who} spot {i}"), user=f"w{who}")
+
+
+def test_concurrent_writers_lose_nothing(store):
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(str(store.path), w, 15)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    got = sorted(store.query("problem_spots")["description"])
+    assert got == sorted(f"writer {w} spot {i}" for w in range(4) for i in range(15))
+    assert store.data_version() == 60
+
+
+def test_two_editors_of_one_record_do_not_overwrite_each_other(store):
+    (uid,) = store.add("problem_spots", spot())
+    store.update("problem_spots", uid, {"response": "first"}, expected_version=1)
+    with pytest.raises(ConflictError):
+        store.update("problem_spots", uid, {"response": "second"}, expected_version=1)
+    assert store.get("problem_spots", uid).iloc[0]["response"] == "first"
+
+
+def test_replace_areas_with_the_real_outline_reassigns(store):
+    store.add("presence", pd.concat([presence(), track()], ignore_index=True))
+    outline = read_boundary_file(shared_file("sweden-municipalities.geojson"), code="0765")
+    store.replace_areas(areas_for_outline(outline), outline)
+    assert store.municipality().equals_exact(outline, 1e-9)
+    assert store.fixes()["area_id"].notna().all()
+    assert set(store.query("presence")["area_id"]) == {"liatorp", "almhult"}
+
+
+def test_file_opens_in_ogrinfo(store, demo_year):
+    store.add("problem_spots", demo_year.problem_spots)
+    ogrinfo = shutil.which("ogrinfo")
+    assert ogrinfo, "ogrinfo not found: install Debian's gdal-bin (.ci/run does)"
+    out = subprocess.run(
+        [ogrinfo, "-ro", "-so", str(store.path), "problem_spots"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "Feature Count: 40" in out
+    assert "GEOGCRS" in out or "WGS 84" in out
+
+
+def test_gdal_reads_what_sqlite_wrote(store, demo_year):
+    import pyogrio
+
+    store.add("problem_spots", demo_year.problem_spots)
+    frame = pyogrio.read_dataframe(
+        store.path, layer="problem_spots", bbox=(14.10, 56.53, 14.18, 56.57)
+    )
+    assert len(frame) > 0
+    assert set(frame["area_id"]) <= {"almhult", "land_almhult"}
+
+
+def test_demo_is_seeded_and_repeatable(demo_year):
+    from geo.areas import builtin_areas
+
+    again = build_demo_year(builtin_areas())
+    assert_geodataframe_equal(demo_year.presence, again.presence)
+    assert demo_year.n_fixes == again.n_fixes
