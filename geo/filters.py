@@ -25,8 +25,14 @@ class Filters:
 
     def key(self) -> tuple[object, ...]:
         """A hashable cache key of primitives."""
-        return (int(self.period.start.timestamp()), int(self.period.end.timestamp()),
-                self.kinds, self.areas, self.categories, self.statuses)  # fmt: skip
+        return (
+            int(self.period.start.timestamp()),
+            int(self.period.end.timestamp()),
+            self.kinds,
+            self.areas,
+            self.categories,
+            self.statuses,
+        )
 
 
 def period_for(pick: str, anchor: pd.Timestamp) -> TimeRange:

@@ -1,0 +1,110 @@
+"""Streamlit entry: language, sidebar filters, navigation. Pages read the Context.
+
+Run with ``streamlit run dashboard.py`` (or ``make run``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo.coverage import CoverageParams
+from geo.filters import QUICK_PICKS, Filters, custom_period, period_for
+from geo.i18n import LANGUAGES
+from geo.model import LOCAL_TZ, PresenceKind, SpotCategory, SpotStatus
+from pages import _session as session
+
+st.set_page_config(page_title="Medborgarlöfte Älmhult", page_icon=":material/map:", layout="wide")
+
+with st.sidebar:
+    st.selectbox("Språk / Language", list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+t = session.tr()
+settings = session.settings()
+store = session.store(str(settings.store_path))
+snap = session.snapshot(
+    str(settings.store_path), store.data_version(), settings.max_fix_gap_minutes
+)
+
+with st.sidebar:
+    st.header(t("filters"))
+    extent = snap.extent()
+    pick = st.radio(
+        t("period"),
+        QUICK_PICKS,
+        index=3,
+        key="period_pick",
+        format_func=lambda p: t("pick_" + p),
+        horizontal=True,
+    )
+    if pick == "custom":
+        first = extent.start.tz_convert(LOCAL_TZ).date()
+        last = (extent.end - pd.Timedelta(seconds=1)).tz_convert(LOCAL_TZ).date()
+        chosen = st.date_input(
+            t("custom_period"), (first, last), key="period_custom", format="YYYY-MM-DD"
+        )
+        period = custom_period(*chosen) if len(chosen) == 2 else custom_period(first, last)
+    else:
+        period = period_for(pick, extent.end - pd.Timedelta(seconds=1))
+    shown_end = (period.end - pd.Timedelta(seconds=1)).tz_convert(LOCAL_TZ)
+    st.caption(
+        t(
+            "period_caption",
+            start=period.start.strftime("%Y-%m-%d"),
+            end=shown_end.strftime("%Y-%m-%d"),
+        )
+    )
+    kinds = st.multiselect(
+        t("presence_kinds"),
+        [k.value for k in PresenceKind],
+        default=[k.value for k in PresenceKind],
+        key="kinds",
+        format_func=lambda k: t("kind_" + k),
+    )
+    area_ids = snap.areas["id"].tolist()
+    area_names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
+    areas = st.multiselect(
+        t("areas"), area_ids, key="areas", format_func=area_names.get, placeholder=t("all_areas")
+    )
+    categories = st.multiselect(
+        t("categories"),
+        [c.value for c in SpotCategory],
+        key="cats",
+        format_func=lambda c: t("cat_" + c),
+        placeholder=t("all"),
+    )
+    statuses = st.multiselect(
+        t("statuses"),
+        [s.value for s in SpotStatus],
+        key="statuses",
+        format_func=lambda s: t("status_" + s),
+        placeholder=t("all"),
+    )
+    with st.expander(t("rules")):
+        radius = st.slider(
+            t("spot_radius"), 50, 2000, int(settings.spot_radius_m), 50, key="radius"
+        )
+        days = st.slider(t("spot_days"), 1, 60, settings.spot_follow_up_days, key="days")
+        dwell = st.slider(t("dwell"), 1, 60, int(settings.dwell_minutes), key="dwell")
+        gap_weeks = st.slider(t("gap_weeks"), 1, 12, 4, key="gap_weeks")
+
+filters = Filters(
+    period=period,
+    kinds=tuple(kinds),
+    areas=tuple(areas) or None,
+    categories=tuple(categories) or None,
+    statuses=tuple(statuses) or None,
+)
+params = CoverageParams(
+    dwell_minutes=dwell, spot_radius_m=radius, spot_days=days, gap_weeks=gap_weeks
+)
+st.session_state["_context"] = session.Context(
+    settings, store, snap, filters, params, t, session.language()
+)
+
+nav = st.navigation(
+    [
+        st.Page("pages/overview.py", title=t("page_overview"), icon=":material/map:", default=True),
+        st.Page("pages/coverage.py", title=t("page_coverage"), icon=":material/table_chart:"),
+    ]
+)
+nav.run()

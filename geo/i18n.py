@@ -1,0 +1,37 @@
+"""Every user-facing text goes through :func:`translator`; Swedish is the default.
+
+Catalogues live in ``geo/locales/<lang>.json`` as flat ``key: text`` maps; texts may hold
+``{name}`` placeholders filled by keyword arguments.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+LANGUAGES: dict[str, str] = {"sv": "Svenska", "en": "English"}
+DEFAULT_LANGUAGE = "sv"
+_DIR = Path(__file__).parent / "locales"
+
+Translate = Callable[..., str]
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """The catalogue of ``lang`` (``sv`` or ``en``)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
+    return json.loads((_DIR / f"{lang}.json").read_text("utf-8"))
+
+
+def translator(lang: str = DEFAULT_LANGUAGE) -> Translate:
+    """A ``t(key, **values)`` function for ``lang``; a missing key raises KeyError."""
+    texts = catalogue(lang)
+
+    def t(key: str, **values: object) -> str:
+        text = texts[key]
+        return text.format(**values) if values else text
+
+    return t

@@ -1,0 +1,1 @@
+"""Folium map building: layers, legend and local (offline) assets."""

@@ -1,0 +1,181 @@
+"""The base map: our own geography (outline, main roads, place names), legend, scale bar.
+
+It holds nothing that changes with the filters, so Streamlit keeps the user's zoom while
+data layers come and go through ``feature_group_to_add``. Without tiles (``tile_url=""``)
+the map still shows the municipality, roads and names from our own data.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import folium
+import geopandas as gpd
+from branca.element import MacroElement, Template
+
+from geo.config import Settings
+from geo.crs import latlon
+from geo.geography import LOCALITIES, ROADS_FILE
+from geo.i18n import Translate
+from geo.mapview import style
+from geo.mapview.assets import AssetMode, localise
+from geo.mapview.layers import LayerSet, _geojson, esc
+from geo.model import SpotCategory, SpotStatus
+from geo.snapshot import Snapshot
+
+
+@cache
+def main_roads() -> gpd.GeoDataFrame:
+    """Built-in main roads (EPSG:4326, approximate courses)."""
+    return gpd.read_file(ROADS_FILE, engine="pyogrio")
+
+
+class Legend(MacroElement):
+    """An HTML legend as a Leaflet control (no branca colormap: that pulls d3 from a CDN)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var legend = L.control({position: "bottomleft"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "almhult-legend");
+                div.innerHTML = {{ this.html_json }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.html_json = json.dumps(html).replace("</", "<\\/")
+
+
+def _swatch(colour: str, label: str, *, outline: str | None = None, line: bool = False) -> str:
+    shape = (
+        "height:4px;margin-top:6px"
+        if line
+        else "height:12px;border-radius:50%"
+        if outline
+        else "height:12px"
+    )
+    border = f"border:2px solid {outline};" if outline else "border:1px solid #777;"
+    return (
+        f'<div style="display:flex;gap:6px;align-items:flex-start">'
+        f'<span style="display:inline-block;width:14px;{shape};background:{colour};'
+        f'{border}"></span><span>{esc(label)}</span></div>'
+    )
+
+
+def legend_html(t: Translate, *, open_: bool = True) -> str:
+    """The legend's HTML (escaped texts); collapsed to its title unless ``open_``."""
+    parts = [f"<b>{esc(t('legend_coverage'))}</b>"]
+    bounds = [*style.COVERAGE_BREAKS[1:], 100]
+    for lo, hi, colour in zip(style.COVERAGE_BREAKS, bounds, style.COVERAGE_COLOURS, strict=True):
+        parts.append(_swatch(colour, f"{lo:g}–{hi:g} %"))
+    parts.append(_swatch("#ffffff", t("legend_no_presence"), outline=style.NO_PRESENCE))
+    parts.append(f"<b>{esc(t('layer_presence'))}</b>")
+    parts.append(_swatch(style.TRACK_COLOURS["car_patrol"], t("kind_car_patrol"), line=True))
+    parts.append(_swatch(style.TRACK_COLOURS["foot_patrol"], t("kind_foot_patrol"), line=True))
+    parts.append(_swatch(style.HEX_COLOURS[3], t("legend_hexagons")))
+    parts.append(_swatch(style.CONTROL_COLOUR, t("legend_controls"), outline=style.CONTROL_COLOUR))
+    parts.append(f"<b>{esc(t('layer_roads'))}</b>")
+    parts.append(_swatch(style.ROAD_CONTROLLED, t("legend_road_controlled"), line=True))
+    parts.append(_swatch(style.ROAD_UNCONTROLLED, t("legend_road_uncontrolled"), line=True))
+    parts.append(f"<b>{esc(t('layer_spots'))}</b>")
+    for cat in SpotCategory:
+        parts.append(
+            _swatch(style.CATEGORY_COLOURS[cat.value], t("cat_" + cat.value), outline="#555")
+        )
+    for status in SpotStatus:
+        parts.append(
+            _swatch(
+                "#ffffff", t("status_" + status.value), outline=style.STATUS_OUTLINE[status.value]
+            )
+        )
+    box = (
+        "background:rgba(255,255,255,.92);padding:6px 8px;font:12px/1.35 sans-serif;"
+        "max-height:60vh;overflow:auto;border-radius:4px;box-shadow:0 1px 4px #0004"
+    )
+    return (
+        f'<div style="{box}" role="region" aria-label="{esc(t("legend"))}">'
+        + "".join(parts)
+        + "</div>"
+    )
+
+
+def build_base_map(
+    snap: Snapshot, settings: Settings, t: Translate, mode: AssetMode = AssetMode.SERVED
+) -> folium.Map:
+    """The base map with local assets (``mode``) and optional tiles from ``settings``."""
+    c = snap.municipality.centroid
+    m = folium.Map(
+        location=latlon(c.x, c.y),
+        zoom_start=10,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+        max_zoom=18,
+        min_zoom=8,
+    )
+    if settings.tile_url:
+        folium.TileLayer(
+            settings.tile_url,
+            attr=settings.tile_attribution,
+            name=t("base_tiles"),
+            max_zoom=18,
+            control=False,
+        ).add_to(m)
+    muni = gpd.GeoSeries([snap.municipality], crs=4326)
+    folium.GeoJson(
+        _geojson(muni.array, [{"style": {"color": "#222", "weight": 2, "fill": False}}]),
+        style_function=lambda f: f["properties"]["style"],
+        interactive=False,
+    ).add_to(m)
+    roads = main_roads()
+    folium.GeoJson(
+        _geojson(
+            roads.geometry.array,
+            [
+                {"style": {"color": "#888", "weight": 2, "opacity": 0.8}, "tip": esc(r)}
+                for r in roads["road"]
+            ],
+        ),
+        style_function=lambda f: f["properties"]["style"],
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+        control=False,
+    ).add_to(m)
+    for loc in LOCALITIES:
+        label = esc(loc.name) + (" *" if loc.approximate else "")
+        folium.Marker(
+            latlon(loc.lon, loc.lat),
+            icon=folium.DivIcon(
+                html=f'<div style="font:600 12px sans-serif;color:#222;text-shadow:0 0 3px #fff,'
+                f'0 0 3px #fff;white-space:nowrap;transform:translate(-50%,-140%)">{label}</div>',
+                icon_size=(0, 0),
+            ),
+            interactive=False,
+        ).add_to(m)
+    m.fit_bounds([latlon(*snap.municipality.bounds[:2]), latlon(*snap.municipality.bounds[2:])])
+    Legend(legend_html(t, open_=legend_open)).add_to(m)
+    return localise(m, mode)
+
+
+def build_full_map(
+    snap: Snapshot,
+    settings: Settings,
+    t: Translate,
+    layers: LayerSet,
+    mode: AssetMode = AssetMode.SERVED,
+) -> folium.Map:
+    """Base map plus data layers and an open layer control (exports and tests)."""
+    m = build_base_map(snap, settings, t, mode, legend_open=True)
+    for group in layers.groups:
+        group.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return localise(m, mode)

@@ -1,0 +1,108 @@
+"""Tables for people: the coverage results with translated, readable columns.
+
+Every map fact is also reachable here as a table (keyboard and screen-reader users).
+Texts stay plain (Streamlit's dataframe shows them as text, never as HTML).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.coverage import CoverageParams, road_controls, spot_follow_up
+from geo.filters import Filters
+from geo.i18n import Translate
+from geo.mapview.layers import filter_spots
+from geo.snapshot import Snapshot
+
+AREA_COLUMNS = [
+    "name",
+    "kind",
+    "population",
+    "km2",
+    "hours",
+    "visits",
+    "passes",
+    "days",
+    "controls",
+    "hours_per_1000",
+    "hours_per_km2",
+    "share_hours",
+    "share_population",
+]
+
+
+def balance_trend(weekly: pd.DataFrame, weeks: int = 4) -> float | None:
+    """Change of the countryside share (percentage points): last ``weeks`` vs the ones before."""
+    share = weekly["countryside_share"].dropna()
+    if len(share) < 2 * weeks:
+        return None
+    return float(share.iloc[-weeks:].mean() - share.iloc[-2 * weeks : -weeks].mean())
+
+
+def _when(values: pd.Series) -> list[str]:
+    return ["–" if pd.isna(v) else v.strftime("%Y-%m-%d %H:%M") for v in values]
+
+
+def area_table(table: pd.DataFrame, t: Translate) -> pd.DataFrame:
+    """Per-area coverage with the denominators shown."""
+    out = table[AREA_COLUMNS].copy()
+    out["kind"] = [t("kind_" + k) for k in out["kind"]]
+    out["last_presence"] = _when(table["last_presence"])
+    return out.rename(columns=lambda c: t("col_" + c))
+
+
+def gap_table(gaps: pd.DataFrame, t: Translate) -> pd.DataFrame:
+    """Areas without presence in the last weeks, longest gap first."""
+    return pd.DataFrame(
+        {
+            t("col_name"): gaps["name"],
+            t("col_kind"): [t("kind_" + k) for k in gaps["kind"]],
+            t("col_last_presence"): _when(gaps["last_presence"]),
+            t("col_days_without"): gaps["days_without"],
+        }
+    )
+
+
+def spot_table(
+    snap: Snapshot, filters: Filters, params: CoverageParams, t: Translate
+) -> pd.DataFrame:
+    """Problem spots with their follow-up: presence within the radius in the window."""
+    spots = filter_spots(snap, filters)
+    follow = spot_follow_up(snap, spots, params, filters.kinds)
+    names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
+    return pd.DataFrame(
+        {
+            t("col_description"): spots["description"].to_numpy(),
+            t("col_category"): [t("cat_" + c) for c in spots["category"]],
+            t("col_area"): [names.get(a, "–") for a in spots["area_id"]],
+            t("col_reported"): spots["reported"].to_numpy(),
+            t("col_status"): [t("status_" + s) for s in spots["status"]],
+            t("col_followed_up"): [t("yes") if f else t("no") for f in follow["followed_up"]],
+            t("col_first_within"): _when(follow["first_within"]),
+            t("col_nearest_m"): follow["nearest_m"].to_numpy(),
+            t("col_response"): spots["response"].fillna("").to_numpy(),
+        }
+    )
+
+
+def road_table(
+    snap: Snapshot, filters: Filters, params: CoverageParams, t: Translate
+) -> pd.DataFrame:
+    """Through-traffic roads and the traffic controls near them in the period."""
+    roads = road_controls(snap, filters, params)
+    example = snap.roads["heavy_per_day_is_example"].to_numpy() == 1
+    heavy = [
+        ("–" if pd.isna(h) else f"{int(h)}" + (f" ({t('example_value')})" if ex else ""))
+        for h, ex in zip(roads["heavy_per_day"], example, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            t("col_road"): roads["road"],
+            t("col_locality"): roads["locality"],
+            t("col_heavy_per_day"): heavy,
+            t("col_controls"): roads["controls"],
+            t("col_vehicles_checked"): roads["vehicles_checked"],
+            t("col_gap"): np.where(roads["controls"] == 0, t("no_control_in_period"), ""),
+        }
+    )

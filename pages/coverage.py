@@ -1,0 +1,49 @@
+"""Coverage: per-area table with denominators, week-by-week balance, and every gap."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from geo.coverage import area_gaps, balance, presence_by_area, weekly_balance
+from geo.views import area_table, balance_trend, gap_table, road_table, spot_table
+from pages._session import current_context
+
+ctx = current_context()
+t, snap, filters, params = ctx.t, ctx.snap, ctx.filters, ctx.params
+
+st.title(t("page_coverage"))
+table = presence_by_area(snap, filters, params)
+bal = balance(presence_by_area(snap, replace(filters, areas=None), params))
+weekly = weekly_balance(snap, filters)
+trend = balance_trend(weekly)
+
+st.markdown(
+    t(
+        "headline_sentence",
+        share=round(bal.countryside_share_hours),
+        pop=round(bal.countryside_share_population),
+    )
+)
+if trend is not None:
+    st.caption(t("trend_sentence", delta=f"{trend:+.1f}"))
+
+st.subheader(t("table_areas"))
+st.caption(t("denominators_note"))
+st.dataframe(area_table(table, t), hide_index=True, width="stretch", key="coverage_table")
+
+st.subheader(t("weekly_balance"))
+chart = weekly.set_index("week_start")[["town_hours", "countryside_hours"]].rename(
+    columns={"town_hours": t("town"), "countryside_hours": t("countryside")}
+)
+st.bar_chart(chart, stack=True, y_label=t("hours"), x_label=t("week"))
+st.dataframe(weekly.rename(columns=lambda c: t("col_" + c)), hide_index=True, width="stretch")
+
+st.subheader(t("table_gaps", weeks=params.gap_weeks))
+st.dataframe(gap_table(area_gaps(snap, filters, params), t), hide_index=True, width="stretch")
+st.subheader(t("table_spots"))
+st.caption(t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days))
+st.dataframe(spot_table(snap, filters, params, t), hide_index=True, width="stretch")
+st.subheader(t("table_roads"))
+st.dataframe(road_table(snap, filters, params, t), hide_index=True, width="stretch")

@@ -1,0 +1,80 @@
+"""Overview: the town-vs-countryside headline, the map, and the map's facts as tables."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import folium
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.coverage import area_gaps, balance, presence_by_area, weekly_balance
+from geo.mapview.basemap import build_base_map
+from geo.mapview.layers import build_layers
+from geo.views import area_table, balance_trend, gap_table, spot_table
+from pages._session import current_context
+
+ctx = current_context()
+t, snap, filters, params = ctx.t, ctx.snap, ctx.filters, ctx.params
+
+st.title(t("app_title"))
+st.caption(t("app_subtitle"))
+
+table = presence_by_area(snap, filters, params)
+bal = balance(presence_by_area(snap, replace(filters, areas=None), params))
+weekly = weekly_balance(snap, filters)
+trend = balance_trend(weekly)
+gaps = area_gaps(snap, filters, params)
+
+c1, c2, c3 = st.columns(3)
+c1.metric(
+    t("headline_countryside_share"),
+    f"{bal.countryside_share_hours:.0f} %",
+    delta=None if trend is None else f"{trend:+.0f} %-enh. " + t("vs_previous_4_weeks"),
+    help=t("headline_help", pop=round(bal.countryside_share_population)),
+)
+c2.metric(
+    t("headline_ratio"), "–" if bal.ratio != bal.ratio else f"{bal.ratio:.2f}", help=t("ratio_help")
+)
+village_gaps = gaps[gaps["kind"] != "countryside"]
+c3.metric(t("headline_gaps", weeks=params.gap_weeks), len(village_gaps))
+st.markdown(
+    t(
+        "headline_sentence",
+        share=round(bal.countryside_share_hours),
+        pop=round(bal.countryside_share_population),
+    )
+)
+if len(village_gaps):
+    st.warning(
+        t("villages_without", weeks=params.gap_weeks) + " " + ", ".join(village_gaps["name"])
+    )
+
+layers = build_layers(snap, filters, params, table, t, ctx.settings.raw_points_max)
+if layers.presence_mode == "hexagons":
+    st.info(t("hexagon_note", n=layers.presence_fixes))
+
+
+@st.fragment
+def show_map() -> None:
+    base = build_base_map(snap, ctx.settings, t)
+    st_folium(
+        base,
+        key="overview_map",
+        height=620,
+        use_container_width=True,
+        feature_group_to_add=layers.groups,
+        layer_control=folium.LayerControl(collapsed=True),
+        returned_objects=[],
+    )
+
+
+show_map()
+st.caption(t("map_caption"))
+
+st.subheader(t("table_areas"))
+st.dataframe(area_table(table, t), hide_index=True, width="stretch", key="area_table")
+st.subheader(t("table_gaps", weeks=params.gap_weeks))
+st.dataframe(gap_table(gaps, t), hide_index=True, width="stretch")
+st.subheader(t("table_spots"))
+st.dataframe(spot_table(snap, filters, params, t), hide_index=True, width="stretch")
