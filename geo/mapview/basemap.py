@@ -110,7 +110,12 @@ def legend_html(t: Translate, *, open_: bool = True) -> str:
 
 
 def build_base_map(
-    snap: Snapshot, settings: Settings, t: Translate, mode: AssetMode = AssetMode.SERVED
+    snap: Snapshot,
+    settings: Settings,
+    t: Translate,
+    mode: AssetMode = AssetMode.SERVED,
+    *,
+    legend_open: bool = False,
 ) -> folium.Map:
     """The base map with local assets (``mode``) and optional tiles from ``settings``."""
     c = snap.municipality.centroid
