@@ -46,7 +46,7 @@ def period_for(pick: str, anchor: pd.Timestamp) -> TimeRange:
     if pick in _SPAN:
         start = (end.tz_localize(None) - _SPAN[pick]).tz_localize(LOCAL_TZ)
     elif pick == "quarter":
-        q = local.to_period("Q")
+        q = local.tz_localize(None).to_period("Q")
         start = q.start_time.tz_localize(LOCAL_TZ)
         end = (q.end_time.normalize() + pd.Timedelta(days=1)).tz_localize(LOCAL_TZ)
     elif pick == "year":

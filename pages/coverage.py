@@ -31,19 +31,19 @@ if trend is not None:
 
 st.subheader(t("table_areas"))
 st.caption(t("denominators_note"))
-st.dataframe(area_table(table, t), hide_index=True, width="stretch", key="coverage_table")
+st.table(area_table(table, t), hide_index=True)
 
 st.subheader(t("weekly_balance"))
 chart = weekly.set_index("week_start")[["town_hours", "countryside_hours"]].rename(
     columns={"town_hours": t("town"), "countryside_hours": t("countryside")}
 )
 st.bar_chart(chart, stack=True, y_label=t("hours"), x_label=t("week"))
-st.dataframe(weekly.rename(columns=lambda c: t("col_" + c)), hide_index=True, width="stretch")
+st.table(weekly.rename(columns=lambda c: t("col_" + c)), hide_index=True)
 
 st.subheader(t("table_gaps", weeks=params.gap_weeks))
-st.dataframe(gap_table(area_gaps(snap, filters, params), t), hide_index=True, width="stretch")
+st.table(gap_table(area_gaps(snap, filters, params), t), hide_index=True)
 st.subheader(t("table_spots"))
 st.caption(t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days))
-st.dataframe(spot_table(snap, filters, params, t), hide_index=True, width="stretch")
+st.table(spot_table(snap, filters, params, t), hide_index=True)
 st.subheader(t("table_roads"))
-st.dataframe(road_table(snap, filters, params, t), hide_index=True, width="stretch")
+st.table(road_table(snap, filters, params, t), hide_index=True)

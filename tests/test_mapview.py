@@ -1,0 +1,127 @@
+"""Map builders: offline assets, escaping, size limits and the raw/hexagon switch."""
+
+import re
+from collections import namedtuple
+
+import branca
+import folium
+import pytest
+from folium.plugins import MiniMap
+from shapely.geometry import Point
+
+from geo.config import Settings
+from geo.coverage import CoverageParams, presence_by_area
+from geo.filters import Filters, custom_period, period_for
+from geo.i18n import translator
+from geo.mapview.assets import AssetMode, MissingAssetError, check_offline, localise
+from geo.mapview.basemap import build_base_map, build_full_map
+from geo.mapview.layers import build_layers
+from geo.snapshot import load_snapshot
+from tests.factories import spot
+
+T = translator("sv")
+Rendered = namedtuple("Rendered", "html layers size_bytes")
+NO_TILES = Settings(tile_url="")
+
+
+@pytest.fixture(scope="module")
+def demo_snap(demo_store):
+    return load_snapshot(demo_store)
+
+
+def render(snap, filters, mode=AssetMode.INLINE, raw_points_max=3000, settings=NO_TILES):
+    """The map's HTML (JS string escapes (\\u00e4, \\u003c) decoded), its layers, raw size."""
+    params = CoverageParams()
+    table = presence_by_area(snap, filters, params)
+    layers = build_layers(snap, filters, params, table, T, raw_points_max)
+    m = build_full_map(snap, settings, T, layers, mode)
+    html = m.get_root().render()
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda g: chr(int(g.group(1), 16)), html)
+    return Rendered(text, layers, len(html.encode()))
+
+
+def test_year_map_is_offline_small_and_aggregated(demo_snap):
+    year = Filters(period_for("year", demo_snap.extent().end))
+    html, layers, size = render(demo_snap, year)
+    assert check_offline(html) == []
+    assert "cdn." not in html and "code.jquery.com" not in html
+    assert layers.presence_mode == "hexagons"
+    assert size <= 2.5 * 1024 * 1024
+    for key in ("layer_areas", "layer_presence", "layer_controls", "layer_spots", "layer_roads"):
+        assert T(key) in html
+
+
+def test_served_mode_points_at_the_apps_own_static_files(demo_snap):
+    html, *_ = render(
+        demo_snap, Filters(custom_period("2018-05-01", "2018-05-07")), AssetMode.SERVED
+    )
+    assert "/app/static/node_modules/leaflet/dist/leaflet.js" in html
+    assert check_offline(html) == []
+
+
+def test_few_points_are_drawn_as_tracks(demo_snap):
+    week = Filters(custom_period("2018-05-01", "2018-05-02"))
+    _, layers, _ = render(demo_snap, week, raw_points_max=10_000)
+    assert layers.presence_mode == "raw"
+    _, layers, _ = render(demo_snap, week, raw_points_max=10)
+    assert layers.presence_mode == "hexagons"
+
+
+def test_user_text_is_escaped_in_popups_and_tooltips(store):
+    store.add("problem_spots", spot(description='<script>alert("x")</script><img src=x>'))
+    snap = load_snapshot(store)
+    html, *_ = render(snap, Filters(custom_period("2018-01-01", "2018-12-31")))
+    assert "<script>alert" not in html and "<img src=x>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+
+def test_tiles_are_configurable_and_optional(demo_snap):
+    f = Filters(custom_period("2018-05-01", "2018-05-07"))
+    html, *_ = render(
+        demo_snap,
+        f,
+        settings=Settings(
+            tile_url="https://tiles.example/{z}/{x}/{y}.png", tile_attribution="Intranät"
+        ),
+    )
+    assert "https://tiles.example/{z}/{x}/{y}.png" in html and "Intranät" in html
+    html, *_ = render(demo_snap, f)
+    assert "tile.openstreetmap.org" not in html
+    assert "Älmhult" in html and "Riksväg 23" in html  # our own geography without tiles
+
+
+def test_no_branca_colormap_anywhere(demo_snap):
+    """A ColorMap makes streamlit-folium fetch d3 from a CDN."""
+    f = Filters(period_for("year", demo_snap.extent().end))
+    params = CoverageParams()
+    layers = build_layers(demo_snap, f, params, presence_by_area(demo_snap, f, params), T)
+    m = build_full_map(demo_snap, NO_TILES, T, layers)
+
+    def walk(el):
+        yield el
+        for child in el._children.values():
+            yield from walk(child)
+
+    assert not any(isinstance(el, branca.colormap.ColorMap) for el in walk(m))
+
+
+def test_unknown_asset_raises_rather_than_using_a_cdn(demo_snap):
+    m = build_base_map(demo_snap, NO_TILES, T)
+    MiniMap().add_to(m)
+    with pytest.raises(MissingAssetError, match="MiniMap needs asset"):
+        localise(m)
+
+
+def test_legend_is_html_and_escaped():
+    from geo.mapview.basemap import legend_html
+
+    html = legend_html(translator("en"))
+    assert "Share of days with presence" in html and "<script" not in html
+    assert isinstance(folium.Map, type)
+
+
+def test_point_outside_map_area_is_not_silently_dropped(store):
+    store.add("problem_spots", spot(geometry=Point(14.30, 56.60)))
+    snap = load_snapshot(store)
+    html, *_ = render(snap, Filters(custom_period("2018-01-01", "2018-12-31")))
+    assert "14.3" in html and "56.6" in html
