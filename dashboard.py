@@ -14,7 +14,8 @@ from geo.i18n import LANGUAGES
 from geo.model import LOCAL_TZ, PresenceKind, SpotCategory, SpotStatus
 from pages import _session as session
 
-st.set_page_config(page_title="Medborgarlöfte Älmhult", page_icon=":material/map:", layout="wide")
+st.set_page_config(page_title="Medborgarlöfte Älmhult", layout="wide")  # no page_icon: a
+# material page icon makes Streamlit fetch the favicon from an external font server
 
 with st.sidebar:
     st.selectbox("Språk / Language", list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
@@ -103,8 +104,8 @@ st.session_state["_context"] = session.Context(
 
 nav = st.navigation(
     [
-        st.Page("pages/overview.py", title=t("page_overview"), icon=":material/map:", default=True),
-        st.Page("pages/coverage.py", title=t("page_coverage"), icon=":material/table_chart:"),
+        st.Page("pages/overview.py", title=t("page_overview"), default=True),
+        st.Page("pages/coverage.py", title=t("page_coverage")),
     ]
 )
 nav.run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from geo.coverage import CoverageParams, road_controls, spot_follow_up
 from geo.filters import Filters
@@ -30,6 +31,11 @@ AREA_COLUMNS = [
     "share_hours",
     "share_population",
 ]
+
+
+def styled(table: pd.DataFrame) -> Styler:
+    """A table for display: no index, one decimal, '–' for unknown values."""
+    return table.style.format(precision=1, thousands="\u202f", na_rep="–").hide(axis="index")
 
 
 def balance_trend(weekly: pd.DataFrame, weeks: int = 4) -> float | None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 import streamlit as st
 
 from geo.coverage import area_gaps, balance, presence_by_area, weekly_balance
-from geo.views import area_table, balance_trend, gap_table, road_table, spot_table
+from geo.views import area_table, balance_trend, gap_table, road_table, spot_table, styled
 from pages._session import current_context
 
 ctx = current_context()
@@ -31,19 +31,19 @@ if trend is not None:
 
 st.subheader(t("table_areas"))
 st.caption(t("denominators_note"))
-st.table(area_table(table, t), hide_index=True)
+st.table(styled(area_table(table, t)))
 
 st.subheader(t("weekly_balance"))
 chart = weekly.set_index("week_start")[["town_hours", "countryside_hours"]].rename(
     columns={"town_hours": t("town"), "countryside_hours": t("countryside")}
 )
 st.bar_chart(chart, stack=True, y_label=t("hours"), x_label=t("week"))
-st.table(weekly.rename(columns=lambda c: t("col_" + c)), hide_index=True)
+st.table(styled(weekly.rename(columns=lambda c: t("col_" + c))))
 
 st.subheader(t("table_gaps", weeks=params.gap_weeks))
-st.table(gap_table(area_gaps(snap, filters, params), t), hide_index=True)
+st.table(styled(gap_table(area_gaps(snap, filters, params), t)))
 st.subheader(t("table_spots"))
 st.caption(t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days))
-st.table(spot_table(snap, filters, params, t), hide_index=True)
+st.table(styled(spot_table(snap, filters, params, t)))
 st.subheader(t("table_roads"))
-st.table(road_table(snap, filters, params, t), hide_index=True)
+st.table(styled(road_table(snap, filters, params, t)))

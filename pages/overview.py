@@ -11,7 +11,7 @@ from streamlit_folium import st_folium
 from geo.coverage import area_gaps, balance, presence_by_area, weekly_balance
 from geo.mapview.basemap import build_base_map
 from geo.mapview.layers import build_layers
-from geo.views import area_table, balance_trend, gap_table, spot_table
+from geo.views import area_table, balance_trend, gap_table, spot_table, styled
 from pages._session import current_context
 
 ctx = current_context()
@@ -73,8 +73,8 @@ show_map()
 st.caption(t("map_caption"))
 
 st.subheader(t("table_areas"))
-st.table(area_table(table, t), hide_index=True)
+st.table(styled(area_table(table, t)))
 st.subheader(t("table_gaps", weeks=params.gap_weeks))
-st.table(gap_table(gaps, t), hide_index=True)
+st.table(styled(gap_table(gaps, t)))
 st.subheader(t("table_spots"))
-st.table(spot_table(snap, filters, params, t), hide_index=True)
+st.table(styled(spot_table(snap, filters, params, t)))

@@ -11,6 +11,7 @@ from geo.areas import builtin_areas
 from geo.demo import DemoYear, build_demo_year, load_demo_year
 from geo.store import GeoPackageStore
 
+ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 

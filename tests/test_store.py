@@ -126,20 +126,26 @@ def test_writes_are_audited(store):
     assert '"status": "new"' in log["before"].iloc[0]
 
 
-def _writer(path: str, who: int, n: int) -> None:
-    s = GeoPackageStore(path)
-    for i in range(n):
-        s.add("problem_spots", spot(description=f"writer {who} spot {i}"), user=f"w{who}")
+def _writer(path: str, who: int, n: int, errors) -> None:
+    try:
+        s = GeoPackageStore(path)
+        for i in range(n):
+            s.add("problem_spots", spot(description=f"writer {who} spot {i}"), user=f"w{who}")
+    except Exception as exc:  # reported to the test, which fails with it
+        errors.put(f"writer {who}: {type(exc).__name__}: {exc}")
+        raise
 
 
 def test_concurrent_writers_lose_nothing(store):
     ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(str(store.path), w, 15)) for w in range(4)]
+    errors = ctx.Queue()
+    procs = [ctx.Process(target=_writer, args=(str(store.path), w, 15, errors)) for w in range(4)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(120)
-        assert p.exitcode == 0
+    assert errors.empty(), errors.get()
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
     got = sorted(store.query("problem_spots")["description"])
     assert got == sorted(f"writer {w} spot {i}" for w in range(4) for i in range(15))
     assert store.data_version() == 60

@@ -99,13 +99,14 @@ def legend_html(t: Translate, *, open_: bool = True) -> str:
             )
         )
     box = (
-        "background:rgba(255,255,255,.92);padding:6px 8px;font:12px/1.35 sans-serif;"
-        "max-height:60vh;overflow:auto;border-radius:4px;box-shadow:0 1px 4px #0004"
+        "background:rgba(255,255,255,.92);padding:4px 8px;font:11px/1.3 sans-serif;"
+        "max-height:300px;overflow:auto;border-radius:4px;box-shadow:0 1px 4px #0004"
     )
     return (
-        f'<div style="{box}" role="region" aria-label="{esc(t("legend"))}">'
+        f'<details{" open" if open_ else ""} style="{box}" aria-label="{esc(t("legend"))}">'
+        f'<summary style="cursor:pointer;font-weight:600">{esc(t("legend"))}</summary>'
         + "".join(parts)
-        + "</div>"
+        + "</details>"
     )
 
 
@@ -155,16 +156,25 @@ def build_base_map(
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
         control=False,
     ).add_to(m)
+    # Place names: a dot with a permanent tooltip. (A folium Marker would first create
+    # Leaflet's default image icon, which the browser then fetches.)
     for loc in LOCALITIES:
         label = esc(loc.name) + (" *" if loc.approximate else "")
-        folium.Marker(
+        folium.CircleMarker(
             latlon(loc.lon, loc.lat),
-            icon=folium.DivIcon(
-                html=f'<div style="font:600 12px sans-serif;color:#222;text-shadow:0 0 3px #fff,'
-                f'0 0 3px #fff;white-space:nowrap;transform:translate(-50%,-140%)">{label}</div>',
-                icon_size=(0, 0),
-            ),
+            radius=2,
+            color="#222",
+            weight=1,
+            fill=True,
+            fill_opacity=1,
             interactive=False,
+            tooltip=folium.Tooltip(
+                label,
+                permanent=True,
+                direction="right",
+                opacity=0.85,
+                style="font-size:11px;padding:0 3px;font-weight:600",
+            ),
         ).add_to(m)
     m.fit_bounds([latlon(*snap.municipality.bounds[:2]), latlon(*snap.municipality.bounds[2:])])
     Legend(legend_html(t, open_=legend_open)).add_to(m)

@@ -113,7 +113,7 @@ class GeoPackageStore:
         self.path = Path(path)
         self._lock = FileLock(str(self.path) + ".lock")
         self._lock_timeout = lock_timeout_s
-        self._index_cache: tuple[int, AreaIndex] | None = None
+        self._geo_cache: tuple[int, gpd.GeoDataFrame, BaseGeometry, AreaIndex] | None = None
         with self._lock.acquire(timeout=lock_timeout_s):
             if not self.path.exists():
                 from geo.areas import builtin_areas, builtin_municipality
@@ -234,23 +234,35 @@ class GeoPackageStore:
             conn.close()
 
     # ------------------------------------------------------------------ geography
+    def _geo_table(self, table: str) -> gpd.GeoDataFrame:
+        """A whole GDAL-written polygon table, read through sqlite3 (waits on locks)."""
+        with self._read() as conn:
+            frame = pd.read_sql_query(f"SELECT * FROM {_quote(table)} ORDER BY fid", conn)
+        geoms = blob.decode(frame.pop("geom").tolist())
+        return gpd.GeoDataFrame(frame.drop(columns="fid"), geometry=geoms, crs=WGS84)
+
+    def _geography(self) -> tuple[gpd.GeoDataFrame, BaseGeometry, AreaIndex]:
+        """Areas, outline and their index, re-read only when the areas change."""
+        version = self._areas_version()
+        if self._geo_cache is None or self._geo_cache[0] != version:
+            areas = self._geo_table("areas")
+            muni = self._geo_table("municipality").geometry.iloc[0]
+            parts = shapely.get_parts(muni)
+            outline = parts[0] if len(parts) == 1 else muni
+            self._geo_cache = (version, areas, outline, AreaIndex(areas))
+        return self._geo_cache[1], self._geo_cache[2], self._geo_cache[3]
+
     def areas(self) -> gpd.GeoDataFrame:
         """Areas in priority order (EPSG:4326)."""
-        frame = pyogrio.read_dataframe(self.path, layer="areas", fid_as_index=True)
-        return frame.sort_index().reset_index(drop=True)
+        return self._geography()[0].copy()
 
     def municipality(self) -> BaseGeometry:
         """The municipality outline (EPSG:4326)."""
-        geom = pyogrio.read_dataframe(self.path, layer="municipality").geometry.iloc[0]
-        parts = shapely.get_parts(geom)
-        return parts[0] if len(parts) == 1 else geom
+        return self._geography()[1]
 
     def area_index(self) -> AreaIndex:
         """An :class:`AreaIndex` over the stored areas, rebuilt when they change."""
-        version = self._areas_version()
-        if self._index_cache is None or self._index_cache[0] != version:
-            self._index_cache = (version, AreaIndex(self.areas()))
-        return self._index_cache[1]
+        return self._geography()[2]
 
     def _areas_version(self) -> int:
         with self._read() as conn:

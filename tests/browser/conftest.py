@@ -1,0 +1,154 @@
+"""A running app on loopback and Debian's chromium driven by Playwright.
+
+No request may leave the machine: every URL that is not loopback, ``data:`` or ``blob:``
+is aborted and recorded, so a CDN dependency fails the tests as it would fail offline.
+The app runs in no-tiles mode (``ALMHULT_TILE_URL=""``), so nothing at all is fetched from
+outside. Missing chromium fails with a message saying how to install it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from geo.store import GeoPackageStore
+from tests.conftest import ROOT
+from tests.factories import spot
+
+CHROMIUM = "/usr/bin/chromium"
+XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">Belysning saknas'
+LOCAL = (
+    "http://127.0.0.1",
+    "http://localhost",
+    "ws://127.0.0.1",
+    "ws://localhost",
+    "data:",
+    "blob:",
+    "about:",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(demo_store: GeoPackageStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("app")
+    path = folder / "app.gpkg"
+    shutil.copy(demo_store.path, path)
+    GeoPackageStore(path).add("problem_spots", spot(description=XSS))
+    port = _free_port()
+    env = {**os.environ, "ALMHULT_STORE": str(path), "ALMHULT_TILE_URL": ""}
+    log = open(folder / "streamlit.log", "w")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("streamlit did not start:\n" + Path(log.name).read_text())
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+
+
+@dataclass
+class Watch:
+    """What a page did on the network and the console."""
+
+    outside: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} not found: install Debian's chromium "
+            "(scripts/install-system-deps.sh, run by 'make test')"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page_and_watch(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1600})
+    page = context.new_page()
+    watch = Watch()
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(LOCAL):
+            r.continue_()
+        else:
+            watch.outside.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("requestfailed", lambda r: watch.failed.append(r.url))
+    page.on(
+        "response",
+        lambda r: watch.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+    )
+    page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: watch.errors.append(str(e)))
+    page.on("dialog", lambda d: (watch.dialogs.append(d.message), d.dismiss()))
+    yield page, watch
+    context.close()

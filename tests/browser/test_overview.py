@@ -1,0 +1,77 @@
+"""The running app in a real browser, with every request to the outside blocked."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from geo.i18n import translator
+from tests.browser.conftest import XSS
+
+pytestmark = pytest.mark.browser
+T = translator("sv")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+MAP = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def open_overview(page, url):
+    page.goto(url)
+    page.frame_locator(MAP).locator(".leaflet-container").wait_for(timeout=90_000)
+    # the data layers arrive through feature_group_to_add: wait for the areas' canvas
+    page.frame_locator(MAP).locator(".leaflet-overlay-pane canvas").first.wait_for()
+    page.wait_for_timeout(1000)
+
+
+def test_map_renders_offline_with_every_layer(app_url, page_and_watch):
+    page, watch = page_and_watch
+    open_overview(page, app_url)
+    frame = page.frame_locator(MAP)
+    labels = frame.locator(".leaflet-control-layers-overlays label")
+    names = [labels.nth(i).inner_text().strip() for i in range(labels.count())]
+    for key in ("layer_areas", "layer_presence", "layer_roads", "layer_controls", "layer_spots"):
+        assert T(key) in names
+    assert frame.locator(".leaflet-control-scale").count() == 1
+    assert frame.locator(".almhult-legend").count() == 1
+    assert watch.outside == [], f"requests to the outside: {watch.outside[:5]}"
+    assert watch.failed == [], f"failed requests: {watch.failed[:5]}"
+    assert watch.errors == [], f"console errors: {watch.errors[:5]}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "overview.png"))
+
+
+def _town_hours(page) -> str:
+    table = page.locator("table").first
+    row = table.locator("tr", has_text="Älmhult").first
+    return row.locator("td").nth(4).inner_text()
+
+
+def test_filter_change_updates_the_coverage_table(app_url, page_and_watch):
+    page, watch = page_and_watch
+    open_overview(page, app_url)
+    year_hours = _town_hours(page)
+    page.get_by_text(T("pick_4weeks"), exact=True).click()
+    expect(
+        page.locator("table").first.locator("tr", has_text="Älmhult").first.locator("td").nth(4)
+    ).not_to_have_text(year_hours, timeout=30_000)
+
+    def hours(text: str) -> float:
+        return float(text.replace("\u202f", ""))
+
+    assert hours(_town_hours(page)) < hours(year_hours)
+    expect(page.get_by_text(re.compile("2018-12-04 – 2018-12-31"))).to_be_visible()
+    assert watch.errors == [], watch.errors
+    assert watch.outside == [], watch.outside
+
+
+def test_stored_markup_is_shown_as_text_and_never_runs(app_url, page_and_watch):
+    page, watch = page_and_watch
+    open_overview(page, app_url)
+    expect(page.get_by_text(XSS, exact=False).first).to_be_attached()
+    frame = page.frame(url=re.compile("streamlit_folium")) or page.main_frame
+    assert page.evaluate("window.__xss") is None
+    assert frame.evaluate("window.__xss") is None
+    # open the spot's popup on the map: its description must stay text
+    assert watch.dialogs == []
