@@ -94,11 +94,7 @@ def build_fix_arrays(
     kind = fixes["kind"].map({k: i for i, k in enumerate(KINDS)}).to_numpy(dtype=np.int8)
     same_next = np.r_[rec[1:] == rec[:-1], False]
     dt = np.where(same_next, np.r_[np.diff(t), 0], 0).astype(float)
-    is_point = (
-        np.isin(uids.to_numpy()[rec], list(point_records))
-        if point_records
-        else (np.zeros(t.size, dtype=bool))
-    )
+    is_point = np.asarray(uids.isin(list(point_records)))[rec]  # per record, then per fix
     dt = np.where(is_point, dt, np.minimum(dt, max_gap_s))
     day = local_day(t)
     return FixArrays(

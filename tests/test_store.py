@@ -199,3 +199,24 @@ def test_demo_is_seeded_and_repeatable(demo_year):
     again = build_demo_year(builtin_areas())
     assert_geodataframe_equal(demo_year.presence, again.presence)
     assert demo_year.n_fixes == again.n_fixes
+
+
+def _presence_writer(path: str, n: int) -> None:
+    s = GeoPackageStore(path)
+    for _ in range(n):
+        s.add("presence", pd.concat([track()] * 20, ignore_index=True))
+
+
+def test_reading_fixes_while_another_process_writes(store):
+    ctx = mp.get_context("spawn")
+    writer = ctx.Process(target=_presence_writer, args=(str(store.path), 40))
+    writer.start()
+    counts = []
+    while writer.is_alive():
+        fixes = store.fixes()
+        assert len(fixes) % 60 == 0  # whole transactions only: 20 tracks x 3 fixes
+        counts.append(len(fixes))
+    writer.join(60)
+    assert writer.exitcode == 0
+    assert len(store.fixes()) == 40 * 60
+    assert counts == sorted(counts) and len(counts) > 1
