@@ -1,6 +1,6 @@
-import multiprocessing as mp
 import shutil
 import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -10,8 +10,8 @@ from shapely.geometry import Point
 from geo.areas import areas_for_outline, read_boundary_file
 from geo.demo import build_demo_year
 from geo.errors import ConflictError, NotFoundError, ValidationError
-from geo.store import GeoPackageStore, TimeRange
-from tests.conftest import shared_file
+from geo.store import TimeRange
+from tests.conftest import ROOT, shared_file
 from tests.factories import DIO, presence, spot, track, ts
 
 
@@ -126,26 +126,36 @@ def test_writes_are_audited(store):
     assert '"status": "new"' in log["before"].iloc[0]
 
 
-def _writer(path: str, who: int, n: int, errors) -> None:
-    try:
-        s = GeoPackageStore(path)
-        for i in range(n):
-            s.add("problem_spots", spot(description=f"writer {who} spot {i}"), user=f"w{who}")
-    except Exception as exc:  # reported to the test, which fails with it
-        errors.put(f"writer {who}: {type(exc).__name__}: {exc}")
-        raise
+def _start_writer(code: str, *args: object) -> subprocess.Popen:
+    """Another process writing to the store, like a second person saving."""
+    script = "import sys\nfrom geo.store import GeoPackageStore\n" + code
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *map(str, args)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _finish(proc: subprocess.Popen) -> None:
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, f"writer failed:\n{err}"
+
+
+SPOT_WRITER = """
+from tests.factories import spot
+path, who, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = GeoPackageStore(path)
+for i in range(n):
+    s.add("problem_spots", spot(description=f"writer {who} spot {i}"), user=f"w{who}")
+"""
 
 
 def test_concurrent_writers_lose_nothing(store):
-    ctx = mp.get_context("spawn")
-    errors = ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(str(store.path), w, 15, errors)) for w in range(4)]
+    procs = [_start_writer(SPOT_WRITER, store.path, w, 15) for w in range(4)]
     for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-    assert errors.empty(), errors.get()
-    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+        _finish(p)
     got = sorted(store.query("problem_spots")["description"])
     assert got == sorted(f"writer {w} spot {i}" for w in range(4) for i in range(15))
     assert store.data_version() == 60
@@ -201,22 +211,22 @@ def test_demo_is_seeded_and_repeatable(demo_year):
     assert demo_year.n_fixes == again.n_fixes
 
 
-def _presence_writer(path: str, n: int) -> None:
-    s = GeoPackageStore(path)
-    for _ in range(n):
-        s.add("presence", pd.concat([track()] * 20, ignore_index=True))
+TRACK_WRITER = """
+import pandas as pd
+from tests.factories import track
+s = GeoPackageStore(sys.argv[1])
+for _ in range(int(sys.argv[2])):
+    s.add("presence", pd.concat([track()] * 20, ignore_index=True))
+"""
 
 
 def test_reading_fixes_while_another_process_writes(store):
-    ctx = mp.get_context("spawn")
-    writer = ctx.Process(target=_presence_writer, args=(str(store.path), 40))
-    writer.start()
+    writer = _start_writer(TRACK_WRITER, store.path, 40)
     counts = []
-    while writer.is_alive():
+    while writer.poll() is None:
         fixes = store.fixes()
         assert len(fixes) % 60 == 0  # whole transactions only: 20 tracks x 3 fixes
         counts.append(len(fixes))
-    writer.join(60)
-    assert writer.exitcode == 0
+    _finish(writer)
     assert len(store.fixes()) == 40 * 60
     assert counts == sorted(counts) and len(counts) > 1
