@@ -80,6 +80,13 @@ with st.sidebar:
         format_func=lambda s: t("status_" + s),
         placeholder=t("all"),
     )
+    show_tiles = st.toggle(
+        t("show_tiles"),
+        value=bool(settings.tile_url),
+        key="tiles",
+        disabled=not settings.tile_url,
+        help=t("show_tiles_help"),
+    )
     with st.expander(t("rules")):
         radius = st.slider(
             t("spot_radius"), 50, 2000, int(settings.spot_radius_m), 50, key="radius"
@@ -99,7 +106,7 @@ params = CoverageParams(
     dwell_minutes=dwell, spot_radius_m=radius, spot_days=days, gap_weeks=gap_weeks
 )
 st.session_state["_context"] = session.Context(
-    settings, store, snap, filters, params, t, session.language()
+    settings, store, snap, filters, params, t, session.language(), show_tiles
 )
 
 nav = st.navigation(

@@ -112,3 +112,29 @@ def road_table(
             t("col_gap"): np.where(roads["controls"] == 0, t("no_control_in_period"), ""),
         }
     )
+
+
+def control_table(snap: Snapshot, filters: Filters, t: Translate) -> pd.DataFrame:
+    """Traffic controls in the period (local times), newest first."""
+    p = snap.presence
+    m = (
+        (p["kind"] == "traffic_control")
+        & (p["start"] < filters.period.end)
+        & (p["end"] >= filters.period.start)
+    )
+    if filters.areas:
+        m &= p["area_id"].isin(filters.areas)
+    rows = p[m].sort_values("start", ascending=False)
+    names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
+    return pd.DataFrame(
+        {
+            t("col_start"): _when(rows["start"].dt.tz_convert("Europe/Stockholm")),
+            t("col_place"): rows["note"].fillna("").to_numpy(),
+            t("col_area"): [names.get(a, "–") for a in rows["area_id"]],
+            t("control_type"): [
+                t("ctrl_" + c) if isinstance(c, str) else "–" for c in rows["control_type"]
+            ],
+            t("col_vehicles_checked"): rows["vehicles_checked"].to_numpy(),
+            t("col_violations"): rows["violations"].to_numpy(),
+        }
+    )

@@ -5,7 +5,7 @@ Only Streamlit glue lives here (caching and session state); every computation is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
@@ -29,6 +29,12 @@ class Context:
     params: CoverageParams
     t: Translate
     lang: str
+    show_tiles: bool = True
+
+    @property
+    def map_settings(self) -> Settings:
+        """Settings for the map: without tiles when the user switched them off."""
+        return self.settings if self.show_tiles else replace(self.settings, tile_url="")
 
 
 @st.cache_resource(show_spinner=False)

@@ -7,7 +7,15 @@ from dataclasses import replace
 import streamlit as st
 
 from geo.coverage import area_gaps, balance, presence_by_area, weekly_balance
-from geo.views import area_table, balance_trend, gap_table, road_table, spot_table, styled
+from geo.views import (
+    area_table,
+    balance_trend,
+    control_table,
+    gap_table,
+    road_table,
+    spot_table,
+    styled,
+)
 from pages._session import current_context
 
 ctx = current_context()
@@ -47,3 +55,5 @@ st.caption(t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_da
 st.table(styled(spot_table(snap, filters, params, t)))
 st.subheader(t("table_roads"))
 st.table(styled(road_table(snap, filters, params, t)))
+st.subheader(t("table_controls"))
+st.table(styled(control_table(snap, filters, t)))

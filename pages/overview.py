@@ -26,7 +26,9 @@ weekly = weekly_balance(snap, filters)
 trend = balance_trend(weekly)
 gaps = area_gaps(snap, filters, params)
 
-c1, c2, c3 = st.columns(3)
+spots = spot_table(snap, filters, params, t)
+not_followed = int((spots[t("col_followed_up")] == t("no")).sum())
+c1, c2, c3, c4 = st.columns(4)
 c1.metric(
     t("headline_countryside_share"),
     f"{bal.countryside_share_hours:.0f} %",
@@ -38,6 +40,11 @@ c2.metric(
 )
 village_gaps = gaps[gaps["kind"] != "countryside"]
 c3.metric(t("headline_gaps", weeks=params.gap_weeks), len(village_gaps))
+c4.metric(
+    t("headline_spots_without"),
+    f"{not_followed} / {len(spots)}",
+    help=t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days),
+)
 st.markdown(
     t(
         "headline_sentence",
@@ -57,7 +64,7 @@ if layers.presence_mode == "hexagons":
 
 @st.fragment
 def show_map() -> None:
-    base = build_base_map(snap, ctx.settings, t)
+    base = build_base_map(snap, ctx.map_settings, t)
     st_folium(
         base,
         key="overview_map",
@@ -77,4 +84,4 @@ st.table(styled(area_table(table, t)))
 st.subheader(t("table_gaps", weeks=params.gap_weeks))
 st.table(styled(gap_table(gaps, t)))
 st.subheader(t("table_spots"))
-st.table(styled(spot_table(snap, filters, params, t)))
+st.table(styled(spots))

@@ -24,7 +24,12 @@ def app_env(demo_store, tmp_path, monkeypatch):
     monkeypatch.setenv("ALMHULT_TILE_URL", "")
     st.cache_resource.clear()
     calls: list[dict] = []
-    with mock.patch("streamlit_folium.st_folium", lambda fig, **kw: calls.append(kw) or {}):
+
+    def record(fig, **kw):
+        calls.append({"fig": fig, **kw})
+        return {}
+
+    with mock.patch("streamlit_folium.st_folium", record):
         yield calls
     st.cache_resource.clear()
 
@@ -57,7 +62,7 @@ def test_overview_shows_headline_map_and_tables(app_env):
 def test_coverage_page_in_english(app_env):
     at = run("pages/coverage.py", lang="en")
     assert at.title[0].value == "Coverage by area"
-    assert len(at.table) == 5
+    assert len(at.table) == 6
     assert "The countryside got" in at.markdown[0].value
 
 
@@ -68,3 +73,17 @@ def test_filter_change_updates_the_tables(app_env):
     after = run(period_pick="4weeks").table[0].value
     assert not before.equals(after)
     assert after.iloc[:, 4].sum() < before.iloc[:, 4].sum()  # fewer hours in 4 weeks than a year
+
+
+def test_headline_counts_spots_without_follow_up(app_env):
+    at = run()
+    assert at.metric[3].value == "13 / 40"  # of the 40 demo spots, 13 get no presence nearby
+
+
+def test_tiles_can_be_switched_off(app_env, monkeypatch):
+    monkeypatch.setenv("ALMHULT_TILE_URL", "https://tiles.example/{z}/{x}/{y}.png")
+    st.cache_resource.clear()
+    run(tiles=False)
+    assert "tiles.example" not in app_env[-1]["fig"].get_root().render()
+    run()
+    assert "tiles.example" in app_env[-1]["fig"].get_root().render()
