@@ -51,3 +51,7 @@ class NotFoundError(GeoError, KeyError):
 
 class StoreBusyError(GeoError):
     """The store stayed locked by another writer longer than the retry budget."""
+
+
+class ImportRejected(GeoError):
+    """A whole file was refused (wrong type, empty, too large, unreadable); nothing written."""

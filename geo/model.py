@@ -54,6 +54,14 @@ class SpotCategory(StrEnum):
     OTHER = "other"
 
 
+class LocationPrecision(StrEnum):
+    """How exact a stored location is. ``municipality``: only the municipality is known
+    (Polisen's feed gives the municipality centre), so no area is assigned."""
+
+    EXACT = "exact"
+    MUNICIPALITY = "municipality"
+
+
 class SpotStatus(StrEnum):
     NEW = "new"
     ACKNOWLEDGED = "acknowledged"
@@ -114,8 +122,25 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Field("vehicles_checked", "int", minimum=0),
                 Field("violations", "int", minimum=0),
                 Field("source", "text"),
+                Field(
+                    "location_precision", "enum", False, tuple(p.value for p in LocationPrecision)
+                ),
             ),
             ("Point", "LineString"),
+            has_area=True,
+        ),
+        LayerSchema(
+            "incidents",
+            (
+                Field("type", "text", True),
+                Field("time", "datetime", True),
+                Field("title", "text"),
+                Field("summary", "text"),
+                Field("url", "text"),
+                _enum("location_precision", LocationPrecision),
+                Field("source", "text"),
+            ),
+            ("Point",),
             has_area=True,
         ),
         LayerSchema(
@@ -272,6 +297,105 @@ def _check_geometry(
     )
 
 
+def _field_value(layer: str, label: object, f: Field, value: object) -> object:
+    """One field's normalised value, or a ValidationError naming it."""
+    if _is_blank(value):
+        if f.required:
+            raise ValidationError(layer, label, f.name, "a value is required")
+        return None
+    if f.kind == "enum":
+        text = str(value).strip()
+        if text not in f.choices:
+            raise ValidationError(
+                layer, label, f.name, f"unknown value '{text}' (allowed: {', '.join(f.choices)})"
+            )
+        return text
+    if f.kind == "int":
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(layer, label, f.name, f"'{value}' is not a whole number") from exc
+        if not number.is_integer():
+            raise ValidationError(layer, label, f.name, f"'{value}' is not a whole number")
+        if f.minimum is not None and number < f.minimum:
+            raise ValidationError(
+                layer, label, f.name, f"{int(number)} is below the minimum {f.minimum:g}"
+            )
+        return int(number)
+    if f.kind == "float":
+        return float(value)  # type: ignore[arg-type]
+    if f.kind == "datetime":
+        return _to_utc(layer, label, f.name, value)
+    if f.kind == "date":
+        return _to_date(layer, label, f.name, value)
+    return str(value)
+
+
+def _validate_row(
+    layer: str, schema: LayerSchema, frame: pd.DataFrame, pos: int, outline: BaseGeometry | None
+) -> dict[str, object]:
+    """The normalised values of row ``pos``, or the first ValidationError in it."""
+    label = _row_label(frame, pos)
+    row = frame.iloc[pos]
+    values = {
+        f.name: _field_value(layer, label, f, row[f.name] if f.name in frame.columns else None)
+        for f in schema.fields
+    }
+    if "start" in values and "end" in values and values["end"] < values["start"]:  # type: ignore[operator]
+        raise ValidationError(
+            layer, label, "end", f"end {values['end']} is before start {values['start']}"
+        )
+    if layer == "presence":
+        checked, found = values["vehicles_checked"], values["violations"]
+        if checked is not None and found is not None and found > checked:  # type: ignore[operator]
+            raise ValidationError(
+                layer,
+                label,
+                "violations",
+                f"{found} violations but only {checked} vehicles checked",
+            )
+    if schema.spatial:
+        _check_geometry(layer, schema, label, frame.geometry.iloc[pos], outline)
+    uid = frame["uid"].iloc[pos] if "uid" in frame.columns else None
+    values["uid"] = uid if isinstance(uid, str) and uid else new_uid()
+    return values
+
+
+def _prepare(layer: str, frame: pd.DataFrame) -> tuple[LayerSchema, pd.DataFrame]:
+    """Checks that concern the whole input: layer, emptiness, CRS, required columns."""
+    if layer not in SCHEMAS:
+        raise ValidationError(layer, "-", "layer", f"unknown layer (known: {', '.join(LAYERS)})")
+    schema = SCHEMAS[layer]
+    if len(frame) == 0:
+        raise ValidationError(layer, "-", "-", "no records given")
+    frame = frame.reset_index(drop=True)
+    if schema.spatial:
+        if not isinstance(frame, gpd.GeoDataFrame):
+            raise ValidationError(layer, 1, "geometry", "records carry no geometry")
+        if frame.crs is None:
+            raise ValidationError(layer, 1, "geometry", "no coordinate reference system given")
+        if frame.crs != WGS84:
+            frame = frame.to_crs(WGS84)
+    for f in schema.fields:
+        if f.required and f.name not in frame.columns:
+            raise ValidationError(layer, 1, f.name, "required column is missing")
+    return schema, frame
+
+
+def _assemble(
+    schema: LayerSchema, rows: list[dict[str, object]], geoms: np.ndarray | None
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    data = pd.DataFrame(rows, columns=["uid", *schema.field_names])
+    for f in schema.fields:
+        if f.kind == "datetime":
+            data[f.name] = pd.to_datetime(data[f.name], utc=True)
+        elif f.kind == "int":
+            data[f.name] = data[f.name].astype("Int64")
+    if schema.spatial:
+        return gpd.GeoDataFrame(data, geometry=geoms, crs=WGS84)
+    return data
+
+
 def validate(
     layer: str, frame: pd.DataFrame, outline: BaseGeometry | None = None
 ) -> gpd.GeoDataFrame | pd.DataFrame:
@@ -293,95 +417,44 @@ def validate(
     ------
     ValidationError naming the layer, the record (uid or 1-based row) and the field.
     """
-    if layer not in SCHEMAS:
-        raise ValidationError(layer, "-", "layer", f"unknown layer (known: {', '.join(LAYERS)})")
-    schema = SCHEMAS[layer]
-    if len(frame) == 0:
-        raise ValidationError(layer, "-", "-", "no records given")
-    frame = frame.reset_index(drop=True)
-    if schema.spatial:
-        if not isinstance(frame, gpd.GeoDataFrame):
-            raise ValidationError(layer, 1, "geometry", "records carry no geometry")
-        if frame.crs is None:
-            raise ValidationError(layer, 1, "geometry", "no coordinate reference system given")
-        if frame.crs != WGS84:
-            frame = frame.to_crs(WGS84)
-    for f in schema.fields:
-        if f.required and f.name not in frame.columns:
-            raise ValidationError(layer, 1, f.name, "required column is missing")
-
-    out: dict[str, list[object]] = {f.name: [] for f in schema.fields}
-    uids: list[str] = []
-    for pos in range(len(frame)):
-        label = _row_label(frame, pos)
-        row = frame.iloc[pos]
-        for f in schema.fields:
-            value = row[f.name] if f.name in frame.columns else None
-            if _is_blank(value):
-                if f.required:
-                    raise ValidationError(layer, label, f.name, "a value is required")
-                out[f.name].append(None)
-                continue
-            if f.kind == "enum":
-                text = str(value).strip()
-                if text not in f.choices:
-                    raise ValidationError(
-                        layer,
-                        label,
-                        f.name,
-                        f"unknown value '{text}' (allowed: {', '.join(f.choices)})",
-                    )
-                value = text
-            elif f.kind == "int":
-                try:
-                    number = float(value)
-                except (TypeError, ValueError) as exc:
-                    raise ValidationError(
-                        layer, label, f.name, f"'{value}' is not a whole number"
-                    ) from exc
-                if not number.is_integer():
-                    raise ValidationError(layer, label, f.name, f"'{value}' is not a whole number")
-                if f.minimum is not None and number < f.minimum:
-                    raise ValidationError(
-                        layer, label, f.name, f"{int(number)} is below the minimum {f.minimum:g}"
-                    )
-                value = int(number)
-            elif f.kind == "float":
-                value = float(value)
-            elif f.kind == "datetime":
-                value = _to_utc(layer, label, f.name, value)
-            elif f.kind == "date":
-                value = _to_date(layer, label, f.name, value)
-            else:
-                value = str(value)
-            out[f.name].append(value)
-        if "start" in out and "end" in out:
-            start, end = out["start"][-1], out["end"][-1]
-            if end < start:  # type: ignore[operator]
-                raise ValidationError(layer, label, "end", f"end {end} is before start {start}")
-        if layer == "presence":
-            checked, found = out["vehicles_checked"][-1], out["violations"][-1]
-            if checked is not None and found is not None and found > checked:  # type: ignore[operator]
-                raise ValidationError(
-                    layer,
-                    label,
-                    "violations",
-                    f"{found} violations but only {checked} vehicles checked",
-                )
-        if schema.spatial:
-            _check_geometry(layer, schema, label, frame.geometry.iloc[pos], outline)
-        uid = frame["uid"].iloc[pos] if "uid" in frame.columns else None
-        uids.append(uid if isinstance(uid, str) and uid else new_uid())
-
-    if len(set(uids)) != len(uids):
-        dup = pd.Series(uids)[pd.Series(uids).duplicated()].iloc[0]
+    schema, frame = _prepare(layer, frame)
+    rows = [_validate_row(layer, schema, frame, pos, outline) for pos in range(len(frame))]
+    uids = pd.Series([r["uid"] for r in rows])
+    if uids.duplicated().any():
+        dup = uids[uids.duplicated()].iloc[0]
         raise ValidationError(layer, dup, "uid", "the same id appears twice in the input")
-    data = pd.DataFrame({"uid": uids, **out})
-    for f in schema.fields:
-        if f.kind == "datetime":
-            data[f.name] = pd.to_datetime(data[f.name], utc=True)
-        elif f.kind == "int":
-            data[f.name] = data[f.name].astype("Int64")
-    if schema.spatial:
-        return gpd.GeoDataFrame(data, geometry=frame.geometry.to_numpy(), crs=WGS84)
-    return data
+    geoms = frame.geometry.to_numpy() if schema.spatial else None
+    return _assemble(schema, rows, geoms)
+
+
+def validate_rows(
+    layer: str, frame: pd.DataFrame, outline: BaseGeometry | None = None
+) -> tuple[gpd.GeoDataFrame | pd.DataFrame, list[ValidationError]]:
+    """Like :func:`validate`, but keep going: the valid rows and one error per bad row.
+
+    Whole-input problems (unknown layer, no rows, no CRS, a missing required column) still
+    raise, since no row could pass. A repeated uid rejects its later rows.
+    """
+    schema, frame = _prepare(layer, frame)
+    rows: list[dict[str, object]] = []
+    keep: list[int] = []
+    errors: list[ValidationError] = []
+    seen: set[object] = set()
+    for pos in range(len(frame)):
+        try:
+            values = _validate_row(layer, schema, frame, pos, outline)
+        except ValidationError as exc:
+            errors.append(exc)
+            continue
+        if values["uid"] in seen:
+            errors.append(
+                ValidationError(
+                    layer, values["uid"], "uid", "the same id appears twice in the input"
+                )
+            )
+            continue
+        seen.add(values["uid"])
+        rows.append(values)
+        keep.append(pos)
+    geoms = frame.geometry.to_numpy()[keep] if schema.spatial else None
+    return _assemble(schema, rows, geoms), errors

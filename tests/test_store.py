@@ -10,7 +10,7 @@ from shapely.geometry import Point
 from geo.areas import areas_for_outline, read_boundary_file
 from geo.demo import build_demo_year
 from geo.errors import ConflictError, NotFoundError, ValidationError
-from geo.store import TimeRange
+from geo.store import GeoPackageStore, TimeRange
 from tests.conftest import ROOT, shared_file
 from tests.factories import DIO, presence, spot, track, ts
 
@@ -230,3 +230,14 @@ def test_reading_fixes_while_another_process_writes(store):
     _finish(writer)
     assert len(store.fixes()) == 40 * 60
     assert counts == sorted(counts) and len(counts) > 1
+
+
+def test_older_file_is_migrated_on_open(store):
+    import sqlite3
+
+    with sqlite3.connect(store.path) as conn:  # a file from before location_precision
+        conn.execute("ALTER TABLE presence DROP COLUMN location_precision")
+    reopened = GeoPackageStore(store.path)
+    (uid,) = reopened.add("presence", presence(location_precision="municipality"))
+    row = reopened.get("presence", uid).iloc[0]
+    assert row["location_precision"] == "municipality" and pd.isna(row["area_id"])

@@ -60,6 +60,13 @@ def _quote(name: str) -> str:
     return f'"{name}"'
 
 
+def _municipality_level(frame: pd.DataFrame) -> np.ndarray:
+    """Rows located only to the municipality: they get no area."""
+    if "location_precision" not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return (frame["location_precision"] == "municipality").to_numpy(dtype=bool)
+
+
 def _as_multi(geoms: np.ndarray) -> np.ndarray:
     """Polygons as MultiPolygons (the areas tables are MultiPolygon layers)."""
     return np.array(
@@ -122,6 +129,8 @@ class GeoPackageStore:
                     builtin_areas() if areas is None else areas,
                     builtin_municipality() if municipality is None else municipality,
                 )
+            else:
+                self._migrate()
 
     # ------------------------------------------------------------------ creation
     def _create(self, areas: gpd.GeoDataFrame, municipality: BaseGeometry) -> None:
@@ -177,9 +186,42 @@ class GeoPackageStore:
                 CREATE UNIQUE INDEX dialogues_uid ON dialogues (uid);
                 CREATE UNIQUE INDEX activities_uid ON activities (uid);
                 CREATE UNIQUE INDEX promises_uid ON promises (uid);
+                CREATE UNIQUE INDEX incidents_uid ON incidents (uid);
                 """
             )
         tmp.replace(self.path)  # appears whole or not at all
+
+    def _migrate(self) -> None:
+        """Bring a file written by an older version up to the current schema (additive)."""
+        layers = {name for name, _ in pyogrio.list_layers(self.path)}
+        for layer, schema in SCHEMAS.items():
+            if layer not in layers:
+                frame = _empty_layer_frame(layer)
+                gtype = (
+                    schema.geometry_types[0]
+                    if len(schema.geometry_types) == 1
+                    else ("Unknown" if schema.spatial else None)
+                )
+                pyogrio.write_dataframe(frame, self.path, layer=layer, geometry_type=gtype)
+                with sqlite3.connect(self.path) as conn:
+                    conn.execute(
+                        f"CREATE UNIQUE INDEX {_quote(layer + '_uid')} ON {_quote(layer)} (uid)"
+                    )
+                continue
+            with sqlite3.connect(self.path) as conn:
+                have = {r[1] for r in conn.execute(f"PRAGMA table_info({_quote(layer)})")}
+                for f in schema.fields:
+                    if f.name not in have:
+                        kind = (
+                            "INTEGER"
+                            if f.kind == "int"
+                            else "REAL"
+                            if f.kind == "float"
+                            else "TEXT"
+                        )
+                        conn.execute(
+                            f"ALTER TABLE {_quote(layer)} ADD COLUMN {_quote(f.name)} {kind}"
+                        )
 
     @staticmethod
     def _area_frame(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -295,19 +337,32 @@ class GeoPackageStore:
             )
 
     def _reassign(self, conn: sqlite3.Connection, index: AreaIndex) -> None:
-        fixes = pd.read_sql_query("SELECT fid, lon, lat FROM presence_fixes", conn)
+        fixes = pd.read_sql_query(
+            "SELECT f.fid, f.lon, f.lat, p.location_precision FROM presence_fixes f "
+            "JOIN presence p ON p.uid = f.presence_uid",
+            conn,
+        )
         if len(fixes):
             ids = index.assign(fixes["lon"].to_numpy(), fixes["lat"].to_numpy())
+            ids[_municipality_level(fixes)] = None
             conn.executemany(
                 "UPDATE presence_fixes SET area_id = ? WHERE fid = ?",
                 zip(ids.tolist(), fixes["fid"].tolist(), strict=True),
             )
-        for layer in ("presence", "problem_spots"):
-            rows = conn.execute(f"SELECT fid, geom FROM {_quote(layer)}").fetchall()
+        for layer in ("presence", "problem_spots", "incidents"):
+            precision = (
+                "location_precision"
+                if "location_precision" in SCHEMAS[layer].field_names
+                else "'exact'"
+            )
+            rows = conn.execute(f"SELECT fid, geom, {precision} FROM {_quote(layer)}").fetchall()
             if not rows:
                 continue
             geoms = blob.decode([r[1] for r in rows])
-            ids = self._areas_of(index, geoms)
+            ids = [
+                None if r[2] == "municipality" else a
+                for a, r in zip(self._areas_of(index, geoms), rows, strict=True)
+            ]
             conn.executemany(
                 f"UPDATE {_quote(layer)} SET area_id = ? WHERE fid = ?",
                 zip(ids, [r[0] for r in rows], strict=True),
@@ -377,10 +432,14 @@ class GeoPackageStore:
         fixes = None
         if schema.has_area:
             index = self.area_index()
-            stored.insert(len(stored.columns) - 4, "area_id", self._areas_of(index, geoms))
+            area_ids = np.array(self._areas_of(index, geoms), dtype=object)
+            area_ids[_municipality_level(clean)] = None
+            stored.insert(len(stored.columns) - 4, "area_id", area_ids)
         if layer == "presence":
             fixes = fixes_from_presence(clean, vertex_times)
             fixes["area_id"] = index.assign(fixes["lon"].to_numpy(), fixes["lat"].to_numpy())
+            vague = set(clean.loc[_municipality_level(clean), "uid"])
+            fixes.loc[fixes["presence_uid"].isin(vague), "area_id"] = None
         with self._write() as conn:
             existing = self._existing_uids(conn, layer, stored["uid"].tolist())
             if existing:
@@ -390,6 +449,11 @@ class GeoPackageStore:
                 self._insert_rows(conn, "presence_fixes", fixes, None)
             self._audit_many(conn, user, "add", layer, stored)
         return stored["uid"].tolist()
+
+    def existing(self, layer: str, uids: list[str]) -> set[str]:
+        """Which of ``uids`` are already stored in ``layer`` (duplicate detection)."""
+        with self._read() as conn:
+            return set(self._existing_uids(conn, layer, uids))
 
     def _existing_uids(self, conn: sqlite3.Connection, layer: str, uids: list[str]) -> list[str]:
         found: list[str] = []
