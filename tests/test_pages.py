@@ -87,3 +87,9 @@ def test_tiles_can_be_switched_off(app_env, monkeypatch):
     assert "tiles.example" not in app_env[-1]["fig"].get_root().render()
     run()
     assert "tiles.example" in app_env[-1]["fig"].get_root().render()
+
+
+def test_import_page_without_a_file(app_env):
+    at = run("pages/import_data.py")
+    assert at.title[0].value == "Importera"
+    assert "50 MB" in at.caption[0].value
