@@ -7,6 +7,7 @@ from dataclasses import replace
 import streamlit as st
 
 from geo.coverage import area_gaps, balance, presence_by_area, weekly_balance
+from geo.export_data import selected_layers, to_csv_zip, to_geojson_zip, to_geopackage
 from geo.views import (
     area_table,
     balance_trend,
@@ -57,3 +58,25 @@ st.subheader(t("table_roads"))
 st.table(styled(road_table(snap, filters, params, t)))
 st.subheader(t("table_controls"))
 st.table(styled(control_table(snap, filters, t)))
+
+st.subheader(t("export_data"))
+st.caption(t("export_caption"))
+layers = selected_layers(snap, filters)
+c1, c2, c3 = st.columns(3)
+c1.download_button(
+    "GeoPackage",
+    lambda: to_geopackage(layers),
+    "almhult.gpkg",
+    "application/geopackage+sqlite3",
+    key="dl_gpkg",
+)
+c2.download_button(
+    "GeoJSON (zip)",
+    lambda: to_geojson_zip(layers),
+    "almhult-geojson.zip",
+    "application/zip",
+    key="dl_geojson",
+)
+c3.download_button(
+    "CSV (zip)", lambda: to_csv_zip(layers), "almhult-csv.zip", "application/zip", key="dl_csv"
+)
