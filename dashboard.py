@@ -113,6 +113,7 @@ nav = st.navigation(
     [
         st.Page("pages/overview.py", title=t("page_overview"), default=True),
         st.Page("pages/coverage.py", title=t("page_coverage")),
+        st.Page("pages/register.py", title=t("page_register")),
         st.Page("pages/import_data.py", title=t("page_import")),
     ]
 )

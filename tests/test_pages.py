@@ -16,6 +16,12 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 
+class Calls(list):
+    """The recorded st_folium calls, and the store the app uses."""
+
+    store_path: object = None
+
+
 @pytest.fixture
 def app_env(demo_store, tmp_path, monkeypatch):
     path = tmp_path / "app.gpkg"
@@ -23,7 +29,8 @@ def app_env(demo_store, tmp_path, monkeypatch):
     monkeypatch.setenv("ALMHULT_STORE", str(path))
     monkeypatch.setenv("ALMHULT_TILE_URL", "")
     st.cache_resource.clear()
-    calls: list[dict] = []
+    calls = Calls()
+    calls.store_path = path
 
     def record(fig, **kw):
         calls.append({"fig": fig, **kw})
@@ -93,3 +100,21 @@ def test_import_page_without_a_file(app_env):
     at = run("pages/import_data.py")
     assert at.title[0].value == "Importera"
     assert "50 MB" in at.caption[0].value
+
+
+def test_register_page_saves_a_spot_and_reports_errors(app_env):
+    at = run("pages/register.py")
+    assert at.title[0].value == "Registrera"
+    assert len(at.tabs) == 7
+    at.text_area[0].input("Mörk gångväg vid <b>skolan</b>")
+    at.number_input(key="reg_lat").set_value(56.5515)
+    at.number_input(key="reg_lon").set_value(14.1372)
+    at.button[0].click().run()
+    assert not at.exception
+    from geo.store import GeoPackageStore
+
+    store = GeoPackageStore(app_env.store_path)
+    spots = store.query("problem_spots")
+    saved = spots[spots["description"] == "Mörk gångväg vid <b>skolan</b>"]
+    assert saved["area_id"].tolist() == ["almhult"]
+    assert store.audit_log(limit=1)["action"].tolist() == ["add"]

@@ -241,3 +241,44 @@ def test_older_file_is_migrated_on_open(store):
     (uid,) = reopened.add("presence", presence(location_precision="municipality"))
     row = reopened.get("presence", uid).iloc[0]
     assert row["location_precision"] == "municipality" and pd.isna(row["area_id"])
+
+
+def _entry(store, action):
+    log = store.audit_log()
+    return int(log.loc[log["action"] == action, "id"].iloc[0])
+
+
+def test_undo_an_update_restores_values_and_position(store):
+    (uid,) = store.add("problem_spots", spot())
+    store.update(
+        "problem_spots",
+        uid,
+        {"status": "done", "response": "Lampor uppsatta", "geometry": Point(*DIO)},
+        expected_version=1,
+    )
+    store.undo(_entry(store, "update"), user="anna")
+    row = store.get("problem_spots", uid).iloc[0]
+    assert (row["status"], row["area_id"]) == ("new", "almhult")
+    assert pd.isna(row["response"])
+
+
+def test_undo_an_add_and_a_delete(store):
+    (uid,) = store.add("presence", presence())
+    store.undo(_entry(store, "add"), user="anna")
+    assert store.query("presence").empty and store.fixes().empty
+    store.undo(_entry(store, "delete"), user="anna")  # the undo's own delete, undone
+    back = store.get("presence", uid).iloc[0]
+    assert back["vehicles_checked"] == 40 and back["area_id"] == "liatorp"
+    assert len(store.fixes()) == 2
+
+
+def test_undo_is_refused_after_a_later_change(store):
+    from geo.errors import GeoError
+
+    (uid,) = store.add("problem_spots", spot())
+    store.update("problem_spots", uid, {"status": "acknowledged"}, expected_version=1)
+    first = _entry(store, "update")
+    store.update("problem_spots", uid, {"status": "done"}, expected_version=2)
+    with pytest.raises(GeoError, match="changed again after this entry"):
+        store.undo(first)
+    assert store.get("problem_spots", uid).iloc[0]["status"] == "done"

@@ -29,7 +29,13 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.areas import AreaIndex
 from geo.crs import WGS84
-from geo.errors import ConflictError, NotFoundError, StoreBusyError, ValidationError
+from geo.errors import (
+    ConflictError,
+    GeoError,
+    NotFoundError,
+    StoreBusyError,
+    ValidationError,
+)
 from geo.fixes import FIX_COLUMNS, fixes_from_presence
 from geo.model import SCHEMAS, validate
 from geo.store import _gpkg_blob as blob
@@ -530,15 +536,11 @@ class GeoPackageStore:
                 )
                 self._insert_rows(conn, "presence_fixes", fixes, None)
             before = {k: current[k].iloc[0] for k in changes if k != "geometry"}
-            self._audit(
-                conn,
-                user,
-                "update",
-                layer,
-                uid,
-                before,
-                {k: v for k, v in changes.items() if k != "geometry"},
-            )
+            after = {k: v for k, v in changes.items() if k != "geometry"}
+            if "geometry" in changes:
+                before["geometry"] = current.geometry.iloc[0].wkt
+                after["geometry"] = clean.geometry.iloc[0].wkt
+            self._audit(conn, user, "update", layer, uid, before, after)
         return found + 1
 
     def delete(self, layer: str, uids: list[str], *, user: str = "system") -> None:
@@ -551,17 +553,10 @@ class GeoPackageStore:
                 conn.execute(f"DELETE FROM {_quote(layer)} WHERE uid = ?", [uid])
                 if layer == "presence":
                     conn.execute("DELETE FROM presence_fixes WHERE presence_uid = ?", [uid])
-                self._audit(
-                    conn,
-                    user,
-                    "delete",
-                    layer,
-                    uid,
-                    self._jsonable(
-                        current.drop(columns="geometry", errors="ignore").iloc[0].to_dict()
-                    ),
-                    None,
-                )
+                record = {k: current[k].iloc[0] for k in ["uid", *SCHEMAS[layer].field_names]}
+                if SCHEMAS[layer].spatial and current.geometry.iloc[0] is not None:
+                    record["geometry"] = current.geometry.iloc[0].wkt
+                self._audit(conn, user, "delete", layer, uid, record, None)
 
     # ------------------------------------------------------------------ audit
     @staticmethod
@@ -615,11 +610,53 @@ class GeoPackageStore:
         """The newest ``limit`` audit entries, newest first."""
         with self._read() as conn:
             return pd.read_sql_query(
-                "SELECT ts_utc, user, action, layer, uid, before, after FROM audit "
+                "SELECT fid AS id, ts_utc, user, action, layer, uid, before, after FROM audit "
                 "ORDER BY fid DESC LIMIT ?",
                 conn,
                 params=[int(limit)],
             )
+
+    def undo(self, audit_id: int, *, user: str = "system") -> None:
+        """Undo one audited add, update or delete, unless the record changed after it.
+
+        Add: the record is deleted. Update: the previous values are restored. Delete: the
+        record is added back (a track's GPS times come back interpolated).
+        """
+        with self._read() as conn:
+            entry = conn.execute(
+                "SELECT action, layer, uid, before FROM audit WHERE fid = ?", [int(audit_id)]
+            ).fetchone()
+            if entry is None:
+                raise NotFoundError("audit", str(audit_id))
+            action, layer, uid, before = entry
+            later = conn.execute(
+                "SELECT COUNT(*) FROM audit WHERE layer = ? AND uid = ? AND fid > ?",
+                [layer, uid, int(audit_id)],
+            ).fetchone()[0]
+        if action not in ("add", "update", "delete") or layer not in SCHEMAS:
+            raise GeoError(f"audit entry {audit_id} ({action}) cannot be undone")
+        if later:
+            raise GeoError(
+                f"{layer} {uid} was changed again after this entry; undo the later change first"
+            )
+        if action == "add":
+            self.delete(layer, [uid], user=user)
+            return
+        values = json.loads(before or "{}")
+        geometry = values.pop("geometry", None)
+        if action == "update":
+            version = int(self.get(layer, uid)["version"].iloc[0])
+            changes: dict[str, object] = dict(values)
+            if geometry is not None:
+                changes["geometry"] = shapely.from_wkt(geometry)
+            self.update(layer, uid, changes, expected_version=version, user=user)
+            return
+        frame = pd.DataFrame([values])
+        if SCHEMAS[layer].spatial:
+            frame = gpd.GeoDataFrame(
+                frame, geometry=[shapely.from_wkt(geometry) if geometry else None], crs=WGS84
+            )
+        self.add(layer, frame, user=user)
 
     # ------------------------------------------------------------------ reads
     def data_version(self) -> int:
