@@ -11,11 +11,13 @@ import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from shapely.geometry import Point
+from folium.plugins import Draw
+from shapely.geometry import Point, shape
 from streamlit_folium import st_folium
 
 from geo.crs import latlon
 from geo.errors import ConflictError, GeoError
+from geo.mapview.assets import localise
 from geo.mapview.basemap import build_base_map
 from geo.mapview.layers import spots_layer
 from geo.model import LOCAL_TZ, ControlType, PresenceKind, SpotCategory, SpotStatus
@@ -48,19 +50,38 @@ folium.CircleMarker(
     fill_opacity=1,
 ).add_to(picked)
 st.caption(t("register_click"))
-st_folium(
-    build_base_map(snap, ctx.map_settings, t),
-    key=KEY,
-    height=420,
-    use_container_width=True,
-    returned_objects=["last_clicked"],
-    feature_group_to_add=[spots_layer(snap, ctx.filters, ctx.params, t), picked],
-    on_change=lambda: None,
-)
+base = build_base_map(snap, ctx.map_settings, t)
+Draw(
+    draw_options={
+        "polyline": {"shapeOptions": {"color": "#2166ac"}},
+        "polygon": False,
+        "rectangle": False,
+        "circle": False,
+        "marker": False,
+        "circlemarker": False,
+    },
+    edit_options={"edit": False, "remove": False},
+).add_to(base)
+localise(base)
+# A keyed container of its own: otherwise Streamlit reuses the overview page's map iframe,
+# which loaded its scripts once, without leaflet-draw.
+with st.container(key="register_map_box"):
+    st_folium(
+        base,
+        key=KEY,
+        height=420,
+        use_container_width=True,
+        returned_objects=["last_clicked", "last_active_drawing"],
+        feature_group_to_add=[spots_layer(snap, ctx.filters, ctx.params, t), picked],
+        on_change=lambda: None,
+    )
 c1, c2 = st.columns(2)
 lat = c1.number_input(t("register_lat"), key="reg_lat", format="%.5f", step=0.0005)
 lon = c2.number_input(t("register_lon"), key="reg_lon", format="%.5f", step=0.0005)
 here = Point(lon, lat)
+drawing = (st.session_state.get(KEY) or {}).get("last_active_drawing") or {}
+geometry = drawing.get("geometry") or {}
+drawn = shape(geometry) if geometry.get("type") == "LineString" else None
 
 
 def local(day: dt.date, clock: dt.time) -> pd.Timestamp:
@@ -140,6 +161,12 @@ with tabs[1], st.form("form_presence"):
     )
     unit = st.text_input(t("register_unit"))
     note = st.text_input(t("col_place"))
+    use_line = st.checkbox(
+        t("register_use_line"),
+        value=drawn is not None,
+        disabled=drawn is None,
+        help=t("register_use_line_help"),
+    )
     if st.form_submit_button(t("register_save")):
         save(
             "presence",
@@ -151,7 +178,7 @@ with tabs[1], st.form("form_presence"):
                 note=note,
                 source="form",
             ),
-            here,
+            drawn if use_line and drawn is not None else here,
         )
 
 with tabs[2], st.form("form_control"):

@@ -125,3 +125,13 @@ def test_point_outside_map_area_is_not_silently_dropped(store):
     snap = load_snapshot(store)
     html, *_ = render(snap, Filters(custom_period("2018-01-01", "2018-12-31")))
     assert "14.3" in html and "56.6" in html
+
+
+def test_draw_plugin_assets_are_local(demo_snap):
+    from folium.plugins import Draw
+
+    m = build_base_map(demo_snap, NO_TILES, T, AssetMode.INLINE)
+    Draw().add_to(m)
+    localise(m, AssetMode.INLINE)
+    html = m.get_root().render()
+    assert check_offline(html) == [] and "cdnjs" not in html

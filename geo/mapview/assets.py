@@ -27,6 +27,8 @@ LOCAL_FILES: dict[str, str] = {
     "leaflet": "node_modules/leaflet/dist/leaflet.js",
     "leaflet_css": "node_modules/leaflet/dist/leaflet.css",
     "jquery": "node_modules/jquery/dist/jquery.min.js",
+    "leaflet_draw_js": "node_modules/leaflet-draw/dist/leaflet.draw.js",
+    "leaflet_draw_css": "node_modules/leaflet-draw/dist/leaflet.draw.css",
 }
 UNUSED = {
     "bootstrap",
