@@ -138,3 +138,18 @@ def control_table(snap: Snapshot, filters: Filters, t: Translate) -> pd.DataFram
             t("col_violations"): rows["violations"].to_numpy(),
         }
     )
+
+
+def incident_table(store_incidents: pd.DataFrame, filters: Filters, t: Translate) -> pd.DataFrame:
+    """Imported Polisen events in the period (municipality level: no place is implied)."""
+    frame = store_incidents
+    m = (frame["time"] >= filters.period.start) & (frame["time"] < filters.period.end)
+    rows = frame[m].sort_values("time", ascending=False)
+    return pd.DataFrame(
+        {
+            t("col_start"): _when(rows["time"].dt.tz_convert("Europe/Stockholm")),
+            t("col_kind"): rows["type"].to_numpy(),
+            t("col_description"): rows["summary"].fillna("").to_numpy(),
+            t("col_source"): rows["url"].fillna("").to_numpy(),
+        }
+    )

@@ -13,6 +13,7 @@ from geo.views import (
     balance_trend,
     control_table,
     gap_table,
+    incident_table,
     road_table,
     spot_table,
     styled,
@@ -58,6 +59,12 @@ st.subheader(t("table_roads"))
 st.table(styled(road_table(snap, filters, params, t)))
 st.subheader(t("table_controls"))
 st.table(styled(control_table(snap, filters, t)))
+
+incidents = ctx.store.query("incidents", period=filters.period)
+if len(incidents):
+    st.subheader(t("table_incidents"))
+    st.caption(t("incidents_caption"))
+    st.table(styled(incident_table(incidents, filters, t)))
 
 st.subheader(t("export_data"))
 st.caption(t("export_caption"))

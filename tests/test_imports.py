@@ -269,3 +269,32 @@ def test_command_line_import(store, tmp_path, capsys):
     assert len(store.query("presence")) == 1
     assert cli([str(tmp_path / "k.csv"), "--store", str(store.path)]) == 1  # duplicates kept out
     assert len(store.query("presence")) == 1
+
+
+def test_geopackage_file(store, tmp_path):
+    frame = gpd.GeoDataFrame(
+        {"kind": ["foot_patrol"], "start": ["2018-05-04 20:00"], "end": ["2018-05-04 21:00"]},
+        geometry=[Point(14.139, 56.551)],
+        crs=4326,
+    ).to_crs(3006)
+    frame.to_file(tmp_path / "p.gpkg", layer="patruller")
+    (result,) = prepare_file(store, (tmp_path / "p.gpkg").read_bytes(), "p.gpkg")
+    assert result.accepted == 1 and result.rejected.empty
+    assert result.records["start"].iloc[0] == pd.Timestamp("2018-05-04 18:00", tz="UTC")
+
+
+def test_incident_table_shows_imported_events(store):
+    from geo.filters import Filters, custom_period
+    from geo.i18n import translator
+    from geo.views import incident_table
+
+    data = shared_file("polisen-events-sample.json").read_bytes()
+    for result in prepare_file(store, data, "events.json"):
+        commit(store, result, user="feed")
+    table = incident_table(
+        store.query("incidents"),
+        Filters(custom_period("2026-01-01", "2026-12-31")),
+        translator("sv"),
+    )
+    assert len(table) == len(store.query("incidents")) > 0
+    assert table["Källa"].str.startswith("https://polisen.se/").all()

@@ -7,7 +7,9 @@ Attribute columns are matched to the layer's fields like a table's (see
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -38,7 +40,13 @@ def read_geofile(data: bytes, filename: str) -> gpd.GeoDataFrame:
         if not any(n.lower().endswith(".prj") for n in names):
             raise ImportRejected(f"{filename}: the shapefile has no .prj (coordinate system)")
     try:
-        frame = pyogrio.read_dataframe(io.BytesIO(data))
+        if suffix == "gpkg":  # GDAL wants a .gpkg name to trust a GeoPackage
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "upload.gpkg"
+                path.write_bytes(data)
+                frame = pyogrio.read_dataframe(path)
+        else:
+            frame = pyogrio.read_dataframe(io.BytesIO(data))
     except pyogrio.errors.DataSourceError as exc:
         raise ImportRejected(f"{filename} could not be read: {exc}") from exc
     if frame.crs is None:
