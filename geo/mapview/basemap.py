@@ -72,21 +72,29 @@ def _swatch(colour: str, label: str, *, outline: str | None = None, line: bool =
     )
 
 
-def legend_html(t: Translate, *, open_: bool = True) -> str:
-    """The legend's HTML (escaped texts); collapsed to its title unless ``open_``."""
-    parts = [f"<b>{esc(t('legend_coverage'))}</b>"]
+def legend_html(t: Translate, *, open_: bool = True, public: bool = False) -> str:
+    """The legend's HTML (escaped texts); collapsed to its title unless ``open_``.
+
+    ``public``: for the public map (relative presence hours, no patrol layers).
+    """
+    parts = [f"<b>{esc(t('legend_public_hours' if public else 'legend_coverage'))}</b>"]
     bounds = [*style.COVERAGE_BREAKS[1:], 100]
     for lo, hi, colour in zip(style.COVERAGE_BREAKS, bounds, style.COVERAGE_COLOURS, strict=True):
         parts.append(_swatch(colour, f"{lo:g}–{hi:g} %"))
     parts.append(_swatch("#ffffff", t("legend_no_presence"), outline=style.NO_PRESENCE))
-    parts.append(f"<b>{esc(t('layer_presence'))}</b>")
-    parts.append(_swatch(style.TRACK_COLOURS["car_patrol"], t("kind_car_patrol"), line=True))
-    parts.append(_swatch(style.TRACK_COLOURS["foot_patrol"], t("kind_foot_patrol"), line=True))
-    parts.append(_swatch(style.HEX_COLOURS[3], t("legend_hexagons")))
-    parts.append(_swatch(style.CONTROL_COLOUR, t("legend_controls"), outline=style.CONTROL_COLOUR))
-    parts.append(f"<b>{esc(t('layer_roads'))}</b>")
-    parts.append(_swatch(style.ROAD_CONTROLLED, t("legend_road_controlled"), line=True))
-    parts.append(_swatch(style.ROAD_UNCONTROLLED, t("legend_road_uncontrolled"), line=True))
+    if not public:
+        parts.append(f"<b>{esc(t('layer_presence'))}</b>")
+        parts.append(_swatch(style.TRACK_COLOURS["car_patrol"], t("kind_car_patrol"), line=True))
+        parts.append(_swatch(style.TRACK_COLOURS["foot_patrol"], t("kind_foot_patrol"), line=True))
+        parts.append(_swatch(style.HEX_COLOURS[3], t("legend_hexagons")))
+        parts.append(
+            _swatch(style.CONTROL_COLOUR, t("legend_controls"), outline=style.CONTROL_COLOUR)
+        )
+        parts.append(f"<b>{esc(t('layer_roads'))}</b>")
+        parts.append(_swatch(style.ROAD_CONTROLLED, t("legend_road_controlled"), line=True))
+        parts.append(_swatch(style.ROAD_UNCONTROLLED, t("legend_road_uncontrolled"), line=True))
+    else:
+        parts.append(_swatch("#404040", t("layer_roads"), line=True))
     parts.append(f"<b>{esc(t('layer_spots'))}</b>")
     for cat in SpotCategory:
         parts.append(
@@ -117,6 +125,7 @@ def build_base_map(
     mode: AssetMode = AssetMode.SERVED,
     *,
     legend_open: bool = False,
+    public: bool = False,
 ) -> folium.Map:
     """The base map with local assets (``mode``) and optional tiles from ``settings``."""
     c = snap.municipality.centroid
@@ -177,7 +186,7 @@ def build_base_map(
             ),
         ).add_to(m)
     m.fit_bounds([latlon(*snap.municipality.bounds[:2]), latlon(*snap.municipality.bounds[2:])])
-    Legend(legend_html(t, open_=legend_open)).add_to(m)
+    Legend(legend_html(t, open_=legend_open, public=public)).add_to(m)
     return localise(m, mode)
 
 
