@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.coverage import CoverageParams
-from geo.filters import QUICK_PICKS, Filters, custom_period, period_for
+from geo.filters import QUICK_PICKS, Filters, custom_period, filters_from_query, period_for
 from geo.i18n import LANGUAGES
 from geo.model import LOCAL_TZ, PresenceKind, SpotCategory, SpotStatus
 from pages import _session as session
@@ -26,13 +26,17 @@ snap = session.snapshot(
     str(settings.store_path), store.data_version(), settings.max_fix_gap_minutes
 )
 
+url_state = filters_from_query(dict(st.query_params), snap.areas["id"].tolist())
+for key, value in url_state.items():
+    st.session_state.setdefault(key, value)
+
 with st.sidebar:
     st.header(t("filters"))
     extent = snap.extent()
+    st.session_state.setdefault("period_pick", "year")  # defaults via state: URLs may set them
     pick = st.radio(
         t("period"),
         QUICK_PICKS,
-        index=3,
         key="period_pick",
         format_func=lambda p: t("pick_" + p),
         horizontal=True,
@@ -40,9 +44,8 @@ with st.sidebar:
     if pick == "custom":
         first = extent.start.tz_convert(LOCAL_TZ).date()
         last = (extent.end - pd.Timedelta(seconds=1)).tz_convert(LOCAL_TZ).date()
-        chosen = st.date_input(
-            t("custom_period"), (first, last), key="period_custom", format="YYYY-MM-DD"
-        )
+        st.session_state.setdefault("period_custom", (first, last))
+        chosen = st.date_input(t("custom_period"), key="period_custom", format="YYYY-MM-DD")
         period = custom_period(*chosen) if len(chosen) == 2 else custom_period(first, last)
     else:
         period = period_for(pick, extent.end - pd.Timedelta(seconds=1))
@@ -113,6 +116,7 @@ nav = st.navigation(
     [
         st.Page("pages/overview.py", title=t("page_overview"), default=True),
         st.Page("pages/coverage.py", title=t("page_coverage")),
+        st.Page("pages/promise.py", title=t("page_promise")),
         st.Page("pages/register.py", title=t("page_register")),
         st.Page("pages/import_data.py", title=t("page_import")),
     ]

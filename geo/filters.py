@@ -62,3 +62,28 @@ def custom_period(first_day: object, last_day: object) -> TimeRange:
     start = pd.Timestamp(first_day).normalize().tz_localize(LOCAL_TZ)
     end = (pd.Timestamp(last_day).normalize() + pd.Timedelta(days=1)).tz_localize(LOCAL_TZ)
     return TimeRange(start, end)
+
+
+def filters_from_query(query: dict[str, str], area_ids: list[str]) -> dict[str, object]:
+    """Initial sidebar state from URL parameters (``pick``, ``start``, ``end``, ``areas``).
+
+    Unknown or malformed values are ignored, so a shared link can never break the page.
+    """
+    state: dict[str, object] = {}
+    pick = query.get("pick")
+    if pick in QUICK_PICKS:
+        state["period_pick"] = pick
+    if pick == "custom":
+        try:
+            start = pd.Timestamp(query["start"]).date()
+            end = pd.Timestamp(query["end"]).date()
+        except (KeyError, ValueError):
+            state.pop("period_pick")
+        else:
+            if start <= end:
+                state["period_custom"] = (start, end)
+    if "areas" in query:
+        wanted = [a for a in str(query["areas"]).split(",") if a in area_ids]
+        if wanted:
+            state["areas"] = wanted
+    return state

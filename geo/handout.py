@@ -214,6 +214,7 @@ def handout_html(snap: Snapshot, spec: HandoutSpec, t: Translate) -> str:
 body {{ margin: 0; font: 13px/1.4 sans-serif; color: #222 }}
 .page {{ width: {width}px; height: {height}px; box-sizing: border-box; padding: 18px 22px;
         overflow: hidden; page-break-after: always; position: relative }}
+.page:last-child {{ page-break-after: auto }}
 .cols {{ display: flex; gap: 16px; height: calc(100% - 70px) }}
 .map {{ flex: 3; border: 1px solid #999 }} .side {{ flex: 1.2; overflow: hidden }}
 iframe {{ width: 100%; height: 100%; border: 0 }}

@@ -118,3 +118,11 @@ def test_register_page_saves_a_spot_and_reports_errors(app_env):
     saved = spots[spots["description"] == "Mörk gångväg vid <b>skolan</b>"]
     assert saved["area_id"].tolist() == ["almhult"]
     assert store.audit_log(limit=1)["action"].tolist() == ["add"]
+
+
+def test_promise_page_shows_the_scorecard(app_env):
+    at = run("pages/promise.py")
+    assert at.title[0].value == "Medborgarlöfte"
+    texts = " ".join(m.value for m in at.markdown)
+    assert "🔴" in texts and "🟢" in texts  # presence behind, the others met
+    assert len(at.get("download_button")) == 3

@@ -35,6 +35,7 @@ LOCAL = (
     "data:",
     "blob:",
     "about:",
+    "file:",  # a saved export opened from disk
 )
 
 

@@ -1,0 +1,155 @@
+"""Medborgarlöfte: scorecard, month-by-month presence, "you said – we did", handouts,
+next year's promise and earlier years side by side."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from geo.errors import GeoError
+from geo.handout import PAPER, HandoutSpec, handout_html, render_pages
+from geo.i18n import translator
+from geo.model import LOCAL_TZ
+from geo.promise import monthly_presence, scorecard, year_period, you_said_we_did
+from geo.views import styled
+from pages._session import current_context
+
+ctx = current_context()
+t, snap, store = ctx.t, ctx.snap, ctx.store
+BADGE = {"met": "🟢", "on_track": "🟡", "behind": "🔴"}
+METRICS = [
+    "dialogues",
+    "presence_town_and_countryside",
+    "narcotics_activities",
+    "civil_society_partners",
+]
+
+st.title(t("page_promise"))
+years = sorted(snap.promises["year"].dropna().astype(int).unique().tolist(), reverse=True)
+if not years:
+    st.info(t("promise_none"))
+else:
+    year = st.selectbox(t("promise_year"), years, key="promise_year")
+    as_of = min(pd.Timestamp.now(tz=LOCAL_TZ), snap.extent().end.tz_convert(LOCAL_TZ))
+    st.caption(t("promise_as_of", date=f"{as_of:%Y-%m-%d}"))
+    for c in scorecard(snap, year, as_of, t, ctx.lang, ctx.params):
+        with st.container(border=True):
+            target = "–" if c.target is None else f"{c.target:g}"
+            st.markdown(f"{BADGE[c.status]} **{c.text}**")
+            a, b = st.columns([1, 3])
+            a.metric(
+                t("promise_progress"), f"{c.progress:g} / {target}", help=t("status_" + c.status)
+            )
+            b.caption(t("status_" + c.status) + " · " + c.evidence)
+            if c.link:
+                b.markdown(f"[{t('show_on_map')}](/{c.link})")
+    st.subheader(t("promise_monthly"))
+    months = monthly_presence(snap, year)
+    previous = monthly_presence(snap, year - 1)
+    months["previous_town_hours"] = previous["town_hours"].to_numpy()
+    months["previous_countryside_hours"] = previous["countryside_hours"].to_numpy()
+    st.table(styled(months.rename(columns=lambda col: t("col_" + col))))
+
+    st.subheader(t("you_said_we_did"))
+    names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
+    place = st.selectbox(
+        t("col_area"),
+        ["", *names],
+        format_func=lambda a: names.get(a) or t("whole_municipality"),
+        key="said_area",
+    )
+    said = you_said_we_did(snap, ctx.params, [place] if place else None)
+    said["category"] = [t("cat_" + c) for c in said["category"]]
+    said["status"] = [t("status_" + s) for s in said["status"]]
+    said["followed_up"] = [t("yes") if f else t("no") for f in said["followed_up"]]
+    st.table(styled(said.rename(columns=lambda col: t("col_" + col))))
+
+    st.subheader(t("handout"))
+    st.caption(t("public_level_note"))
+    c1, c2, c3 = st.columns(3)
+    paper = c1.radio(t("paper"), list(PAPER), horizontal=True, key="handout_paper")
+    lang = c2.radio(t("handout_language"), ["sv", "en"], horizontal=True, key="handout_lang")
+    live = c3.text_input(t("live_url"), value="http://localhost:8501/", key="handout_url")
+    spec = HandoutSpec(year_period(year), place or None, lang, live, paper)
+    ht = translator(lang)
+    stem = f"medborgarlofte-{year}-{place or 'kommunen'}"
+    d1, d2, d3 = st.columns(3)
+    d1.download_button(
+        t("download_html"),
+        lambda: handout_html(snap, spec, ht),
+        f"{stem}.html",
+        "text/html",
+        key="dl_handout_html",
+    )
+    d2.download_button(
+        t("download_png"),
+        lambda: render_pages(snap, spec, ht)[0],
+        f"{stem}.png",
+        "image/png",
+        key="dl_handout_png",
+    )
+    d3.download_button(
+        t("download_pdf"),
+        lambda: render_pages(snap, spec, ht)[1],
+        f"{stem}.pdf",
+        "application/pdf",
+        key="dl_handout_pdf",
+    )
+
+st.subheader(t("promise_new"))
+with st.form("form_promise"):
+    new_year = st.number_input(t("promise_year"), 2000, 2100, (max(years) + 1) if years else 2019)
+    rows = st.data_editor(
+        pd.DataFrame([{"metric": m, "target": None, "sv": "", "en": ""} for m in METRICS]),
+        num_rows="dynamic",
+        hide_index=True,
+        key="promise_editor",
+        column_config={
+            "metric": st.column_config.SelectboxColumn(t("promise_metric"), options=METRICS)
+        },
+    )
+    signed = st.text_input(t("promise_signed_by"))
+    if st.form_submit_button(t("register_save")):
+        items = [
+            {
+                "id": f"{r['metric']}-{i}",
+                "metric": r["metric"],
+                "target": None if pd.isna(r["target"]) else float(r["target"]),
+                "sv": r["sv"],
+                "en": r["en"] or r["sv"],
+            }
+            for i, r in rows.iterrows()
+            if r["sv"]
+        ]
+        try:
+            store.add(
+                "promises",
+                pd.DataFrame(
+                    [
+                        {
+                            "uid": f"promise-{int(new_year)}",
+                            "year": int(new_year),
+                            "commitments": json.dumps(items, ensure_ascii=False),
+                            "signed_by": signed,
+                        }
+                    ]
+                ),
+            )
+        except GeoError as exc:
+            st.error(str(exc))
+        else:
+            st.success(t("register_saved"))
+
+if len(years) > 1:
+    st.subheader(t("promise_archive"))
+    as_of = snap.extent().end.tz_convert(LOCAL_TZ)
+    archive = {
+        y: {
+            c.id: f"{BADGE[c.status]} {c.progress:g}"
+            for c in scorecard(snap, y, as_of, t, ctx.lang, ctx.params)
+        }
+        for y in years
+    }
+    st.table(pd.DataFrame(archive))

@@ -1,0 +1,107 @@
+"""Meeting exports: public level only, real images and documents."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+import pytest
+import shapely
+from PIL import Image
+
+from geo.areas import builtin_municipality
+from geo.filters import Filters, custom_period
+from geo.handout import PAPER, HandoutSpec, handout_html, live_link, render_pages
+from geo.i18n import translator
+from geo.mapview.basemap import main_roads
+from geo.snapshot import load_snapshot
+from geo.tiers import generalise_points
+
+T = translator("sv")
+YEAR = Filters(custom_period("2018-01-01", "2018-12-31"))
+PAIR = re.compile(r"\[(-?\d+\.\d+),\s*(-?\d+\.\d+)\]")
+
+
+@pytest.fixture(scope="module")
+def snap(demo_store):
+    return load_snapshot(demo_store)
+
+
+def decoded(doc: str) -> str:
+    import html
+
+    text = html.unescape(doc)  # the map sits in an escaped srcdoc attribute
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda g: chr(int(g.group(1), 16)), text)
+
+
+def public_vertices(snap) -> set[tuple[float, float]]:
+    """Every coordinate the public map may contain: our geography and generalised spots."""
+    geoms = [
+        *snap.areas.geometry,
+        *snap.roads.geometry,
+        *main_roads().geometry,
+        snap.municipality,
+        builtin_municipality(),
+    ]
+    coords = shapely.get_coordinates(shapely.set_precision(np.array(geoms, dtype=object), 1e-5))
+    spots = generalise_points(
+        shapely.points(shapely.get_coordinates(snap.problem_spots.geometry.array))
+    )
+    coords = np.vstack([coords, shapely.get_coordinates(spots)])
+    from geo.geography import LOCALITIES
+
+    coords = np.vstack([coords, [[loc.lon, loc.lat] for loc in LOCALITIES]])
+    # view settings: the initial centre and the fitBounds corners of the outline and areas
+    views = [snap.municipality.centroid.coords[0], *np.reshape(snap.municipality.bounds, (2, 2))]
+    for geom in snap.areas.geometry:
+        views += list(np.reshape(geom.buffer(0.02).bounds, (2, 2)))
+    coords = np.vstack([coords, views])
+    return {(round(x, 5), round(y, 5)) for x, y in coords}
+
+
+@pytest.mark.parametrize("area", [None, "dio"])
+def test_html_has_no_patrol_position_or_time(snap, area):
+    doc = decoded(handout_html(snap, HandoutSpec(YEAR, area), T))
+    allowed = public_vertices(snap)
+    pairs = {(round(float(a), 5), round(float(b), 5)) for a, b in PAIR.findall(doc)}
+    lonlat = {p for p in pairs if 13 < p[0] < 15 and 56 < p[1] < 57}
+    latlon = {(b, a) for a, b in pairs if 56 < a < 57 and 13 < b < 15}  # Leaflet order
+    assert lonlat | latlon, "the map's coordinates were not found"
+    assert (lonlat | latlon) <= allowed, sorted((lonlat | latlon) - allowed)[:5]
+    fixes = snap.fixes
+    raw = {(round(x, 5), round(y, 5)) for x, y in zip(fixes.lon, fixes.lat, strict=True)}
+    assert not (lonlat | latlon) & (raw - allowed)
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", doc)  # no timestamps
+    assert "Ni sa – vi gjorde" in doc and "<3" in doc
+
+
+def test_png_and_pdf(snap):
+    spec = HandoutSpec(YEAR, "dio")
+    png, pdf, renderer = render_pages(snap, spec, T)
+    assert renderer == "chromium", "Debian chromium is needed for faithful exports"
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    assert image.size == PAPER["A4"]
+    pixels = np.asarray(image)
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 200  # a drawn map, not blank
+    assert (
+        pdf.startswith(b"%PDF")
+        and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page>") + pdf.count(b"/Type /Page ")
+        >= 2
+    )
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages == 2, f"expected a map page and a 'you said – we did' page, got {pages}"
+    for blob in (png, pdf):
+        assert b"demo-p-" not in blob
+
+
+def test_a3_and_english(snap):
+    png, _, _ = render_pages(snap, HandoutSpec(YEAR, None, "en", paper="A3"), translator("en"))
+    assert Image.open(io.BytesIO(png)).size == PAPER["A3"]
+    doc = handout_html(snap, HandoutSpec(YEAR, None, "en"), translator("en"))
+    assert "You said – we did" in doc
+
+
+def test_live_link_encodes_the_filters():
+    link = live_link(HandoutSpec(YEAR, "dio", live_url="https://karta.example/"))
+    assert link == ("https://karta.example/?pick=custom&start=2018-01-01&end=2018-12-31&areas=dio")

@@ -1,0 +1,135 @@
+"""Scorecard arithmetic on hand-counted fixtures, "you said – we did", the public level."""
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import Point
+
+from geo.coverage import CoverageParams
+from geo.crs import to_sweref
+from geo.filters import Filters, custom_period, filters_from_query
+from geo.i18n import translator
+from geo.promise import civil_society_partners, elapsed_share, scorecard, you_said_we_did
+from geo.snapshot import load_snapshot
+from geo.tiers import generalise_points, public_area_months
+from tests.factories import presence, spot, ts
+
+T = translator("en")
+PROMISE = [
+    {"id": "d", "metric": "dialogues", "target": 1, "sv": "Dialog", "en": "Dialogue"},
+    {"id": "n", "metric": "narcotics_activities", "target": 4, "sv": "Narkotika"},
+    {"id": "c", "metric": "civil_society_partners", "target": 2, "sv": "Civilsamhälle"},
+]
+
+
+@pytest.fixture
+def snap(store):
+    store.add("promises", pd.DataFrame([{"year": 2018, "commitments": json.dumps(PROMISE)}]))
+    store.add(
+        "dialogues",
+        gpd.GeoDataFrame(
+            [{"uid": "d1", "date": "2018-03-15", "place": "Kommunhuset"}], geometry=[None], crs=4326
+        ),
+    )
+    acts = [
+        ("2018-02-01", "narcotics", "youth", "Polisen; Älmhults kommun"),
+        ("2018-04-01", "narcotics", "parents", "Polisen; Föräldranätverket"),
+        ("2018-05-01", "burglary", "residents", "Grannsamverkan"),
+        ("2017-05-01", "narcotics", "youth", "Svenska kyrkan"),
+    ]  # another year
+    store.add(
+        "activities",
+        gpd.GeoDataFrame(
+            [
+                {"date": d, "kind": "x", "focus": f, "target_group": g, "partners": p}
+                for d, f, g, p in acts
+            ],
+            geometry=[None] * 4,
+            crs=4326,
+        ),
+    )
+    store.add("problem_spots", spot(dialogue_uid="d1", reported="2018-03-15"))
+    store.add(
+        "presence",
+        presence(
+            kind="foot_patrol",
+            control_type=None,
+            vehicles_checked=None,
+            violations=None,
+            geometry=Point(14.139, 56.551),
+            start=ts("2018-03-20 20:00"),
+            end=ts("2018-03-20 22:00"),
+        ),
+    )
+    return load_snapshot(store)
+
+
+def test_scorecard_counts_by_hand(snap):
+    mid_year = pd.Timestamp("2018-07-02", tz="Europe/Stockholm")
+    cards = {c.id: c for c in scorecard(snap, 2018, mid_year, T, "en")}
+    assert (cards["d"].progress, cards["d"].status, cards["d"].text) == (1, "met", "Dialogue")
+    assert "1 problem spots" in cards["d"].evidence
+    # two narcotics activities in 2018 (the 2017 one does not count); half the year gone:
+    assert cards["n"].progress == 2 and cards["n"].status == "on_track"
+    assert "1 aimed at young people" in cards["n"].evidence
+    # partners that are neither police nor municipality, in 2018: two
+    assert cards["c"].progress == 2 and cards["c"].status == "met"
+    assert cards["c"].evidence == "Föräldranätverket; Grannsamverkan"
+    late = {c.id: c for c in scorecard(snap, 2018, pd.Timestamp("2018-12-01", tz="UTC"), T)}
+    assert late["n"].status == "behind"
+
+
+def test_elapsed_share_and_partners():
+    assert elapsed_share(2018, pd.Timestamp("2018-01-01", tz="Europe/Stockholm")) == 0
+    assert elapsed_share(2018, pd.Timestamp("2019-06-01", tz="UTC")) == 1
+    acts = pd.DataFrame({"partners": ["Polisen; NTF", "Älmhults kommun (fritid); NTF", None]})
+    assert civil_society_partners(acts) == ["NTF"]
+
+
+def test_demo_promise_presence_commitment_is_behind(demo_store):
+    snap = load_snapshot(demo_store)
+    cards = {
+        c.id: c
+        for c in scorecard(snap, 2018, pd.Timestamp("2019-01-01", tz="UTC"), translator("sv"))
+    }
+    assert cards["presence"].status == "behind"  # villages without presence in December
+    assert "Hallaryd" in cards["presence"].evidence
+    assert cards["narcotics"].status == "met" and cards["dialogue"].status == "met"
+
+
+def test_you_said_we_did(snap):
+    said = you_said_we_did(snap, CoverageParams())
+    row = said.iloc[0]
+    assert (row["area"], row["status"], bool(row["followed_up"])) == ("Älmhult", "new", True)
+    assert row["area_hours_90_days"] == 2
+
+
+def test_public_months_suppress_small_counts(snap):
+    months = public_area_months(snap, Filters(custom_period("2018-03-01", "2018-03-31")))
+    town = months.set_index("area_id").loc["almhult"]
+    assert town["hours"] == 2 and pd.isna(town["visits"])  # 1 visit: suppressed (< 3)
+    assert set(months["month"]) == {"2018-03"}
+
+
+def test_generalised_points_sit_on_a_500_m_grid():
+    pts = shapely.points([14.1391, 14.1393], [56.5511, 56.5512])
+    out = generalise_points(pts)
+    x, y = to_sweref(shapely.get_x(out), shapely.get_y(out))
+    assert np.allclose((np.asarray(x) - 250) % 500, 0, atol=1.5)
+    assert out[0].equals(out[1])  # two nearby spots land on the same point
+
+
+def test_filters_from_query():
+    ids = ["almhult", "dio"]
+    assert filters_from_query({"pick": "4weeks"}, ids) == {"period_pick": "4weeks"}
+    state = filters_from_query(
+        {"pick": "custom", "start": "2018-01-01", "end": "2018-12-31", "areas": "dio,nowhere"}, ids
+    )
+    assert state["period_custom"][1].isoformat() == "2018-12-31"
+    assert state["areas"] == ["dio"]
+    assert filters_from_query({"pick": "custom", "start": "garbage"}, ids) == {}
+    assert filters_from_query({"pick": "<script>"}, ids) == {}
