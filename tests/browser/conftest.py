@@ -103,7 +103,7 @@ class Watch:
     dialogs: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed between modules: exports start their own
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(
