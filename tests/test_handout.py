@@ -105,3 +105,15 @@ def test_a3_and_english(snap):
 def test_live_link_encodes_the_filters():
     link = live_link(HandoutSpec(YEAR, "dio", live_url="https://karta.example/"))
     assert link == ("https://karta.example/?pick=custom&start=2018-01-01&end=2018-12-31&areas=dio")
+
+
+def test_fallback_render_without_a_browser(snap, monkeypatch):
+    import geo.handout
+
+    monkeypatch.setattr(geo.handout, "CHROMIUM", "/nonexistent/chromium")
+    png, pdf, renderer = render_pages(snap, HandoutSpec(YEAR, None), T)
+    assert renderer == "matplotlib"
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    assert image.size == PAPER["A4"]
+    assert len(np.unique(np.asarray(image).reshape(-1, 3), axis=0)) > 20
+    assert pdf.startswith(b"%PDF")
