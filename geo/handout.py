@@ -36,7 +36,16 @@ from geo.snapshot import Snapshot
 from geo.tiers import generalise_points, public_area_months
 
 PAPER = {"A4": (1123, 794), "A3": (1587, 1123)}  # landscape, CSS pixels at 96 dpi
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright's own download is not used
+# Without the networking flags Chromium calls home at start, which a closed network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @dataclass(frozen=True)
@@ -117,13 +126,7 @@ def _public_map(snap: Snapshot, spec: HandoutSpec, hours: pd.Series, t: Translat
         sprops = [
             {
                 "tip": esc(r.description),
-                "style": {
-                    "radius": 7,
-                    "weight": 3,
-                    "fillOpacity": 0.9,
-                    "fillColor": style.CATEGORY_COLOURS[r.category],
-                    "color": style.STATUS_OUTLINE[r.status],
-                },
+                "style": style.spot_marker(r.category, r.status),
             }
             for r in spots.itertuples()
         ]
@@ -260,16 +263,7 @@ def _browser_pages(doc: str, spec: HandoutSpec) -> tuple[bytes, bytes]:
 
     width, height = PAPER[spec.paper]
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.route(

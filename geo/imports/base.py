@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.crs import WGS84
 from geo.errors import ImportRejected, ValidationError
 from geo.model import validate_rows
 from geo.store.base import Store
@@ -33,6 +34,13 @@ class ImportResult:
     @property
     def accepted(self) -> int:
         return len(self.records)
+
+
+def records_frame(rows: list[dict[str, object]]) -> gpd.GeoDataFrame:
+    """Reader output as a GeoDataFrame (EPSG:4326); an empty one when no row survived."""
+    if not rows:
+        return gpd.GeoDataFrame({"uid": []}, geometry=[], crs=WGS84)
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
 
 
 def rejection(row: object, field_name: str, reason: str) -> dict[str, object]:

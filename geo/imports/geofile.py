@@ -17,7 +17,7 @@ import pyogrio
 
 from geo.crs import WGS84
 from geo.errors import ImportRejected
-from geo.imports.base import ImportResult, prepare, rejection, stable_uid
+from geo.imports.base import ImportResult, prepare, records_frame, rejection, stable_uid
 from geo.imports.tabular import _labels, _plain, _when, guess_mapping
 from geo.model import SCHEMAS
 from geo.store.base import Store
@@ -91,11 +91,7 @@ def prepare_geofile(store: Store, frame: gpd.GeoDataFrame, layer: str) -> Import
         )
         rows.append(record)
         numbers.append(line)
-    records = (
-        gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
-        if rows
-        else (gpd.GeoDataFrame({"uid": []}, geometry=[], crs=WGS84))
-    )
+    records = records_frame(rows)
     return prepare(
         store,
         layer,

@@ -7,7 +7,6 @@ left out (cars cross the border) and counted in a note; empty segments are skipp
 
 from __future__ import annotations
 
-import geopandas as gpd
 import gpxpy
 import gpxpy.gpx
 import numpy as np
@@ -15,9 +14,8 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString
 
-from geo.crs import WGS84
 from geo.errors import ImportRejected
-from geo.imports.base import ImportResult, prepare, rejection, stable_uid
+from geo.imports.base import ImportResult, prepare, records_frame, rejection, stable_uid
 from geo.model import PresenceKind
 from geo.store.base import Store
 
@@ -92,11 +90,7 @@ def prepare_gpx(
         notes.append(f"{outside_total} fixes outside the municipality were left out")
     if not rows and not rejected:
         raise ImportRejected("the GPX file holds no track with timed points")
-    frame = (
-        gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
-        if rows
-        else (gpd.GeoDataFrame({"uid": []}, geometry=[], crs=WGS84))
-    )
+    frame = records_frame(rows)
     return prepare(
         store,
         "presence",

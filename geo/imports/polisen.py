@@ -13,13 +13,11 @@ from __future__ import annotations
 import json
 import re
 
-import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
-from geo.crs import WGS84
 from geo.errors import ImportRejected
-from geo.imports.base import ImportResult, prepare, rejection
+from geo.imports.base import ImportResult, prepare, records_frame, rejection
 from geo.model import LOCAL_TZ, LocationPrecision, PresenceKind
 from geo.store.base import Store
 
@@ -161,11 +159,7 @@ def prepare_polisen(
     )
     results = []
     for layer, items in (("presence", presence), ("incidents", incidents)):
-        frame = (
-            gpd.GeoDataFrame(items, geometry="geometry", crs=WGS84)
-            if items
-            else (gpd.GeoDataFrame({"uid": []}, geometry=[], crs=WGS84))
-        )
+        frame = records_frame(items)
         if len(frame) == 0:
             results.append(
                 ImportResult(

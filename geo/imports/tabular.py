@@ -15,15 +15,14 @@ import io
 import re
 import unicodedata
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from geo.crs import WGS84, to_wgs84
+from geo.crs import to_wgs84
 from geo.errors import ImportRejected
 from geo.i18n import LANGUAGES, catalogue
-from geo.imports.base import ImportResult, prepare, rejection, stable_uid
+from geo.imports.base import ImportResult, prepare, records_frame, rejection, stable_uid
 from geo.model import LOCAL_TZ, SCHEMAS
 from geo.store.base import Store
 
@@ -243,9 +242,5 @@ def prepare_table(
         )
         rows.append(record)
         numbers.append(line)
-    records = (
-        gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
-        if rows
-        else (gpd.GeoDataFrame({"uid": []}, geometry=[], crs=WGS84))
-    )
+    records = records_frame(rows)
     return prepare(store, layer, records, row_numbers=numbers, pre_rejected=rejected, notes=notes)

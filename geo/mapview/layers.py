@@ -243,13 +243,7 @@ def spots_layer(
             {
                 "popup": popup,
                 "tip": esc(row.description),
-                "style": {
-                    "radius": 7,
-                    "weight": 3,
-                    "fillOpacity": 0.9,
-                    "fillColor": style.CATEGORY_COLOURS[row.category],
-                    "color": style.STATUS_OUTLINE[row.status],
-                },
+                "style": style.spot_marker(row.category, row.status),
             }
         )
     _point_layer(fg, spots.geometry.array, props)

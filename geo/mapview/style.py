@@ -63,3 +63,14 @@ def control_radius(vehicles_checked: float | None) -> float:
     """Marker radius in pixels from vehicles checked."""
     v = 0.0 if vehicles_checked is None or np.isnan(vehicles_checked) else vehicles_checked
     return float(np.clip(3 + np.sqrt(v), 4, 14))
+
+
+def spot_marker(category: str, status: str) -> dict[str, object]:
+    """A problem spot's circle: filled by category, outlined by status."""
+    return {
+        "radius": 7,
+        "weight": 3,
+        "fillOpacity": 0.9,
+        "fillColor": CATEGORY_COLOURS[category],
+        "color": STATUS_OUTLINE[status],
+    }

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
+from geo.handout import CHROMIUM, CHROMIUM_ARGS
 from geo.store import GeoPackageStore
 from tests.conftest import ROOT
 from tests.factories import spot
 
-CHROMIUM = "/usr/bin/chromium"
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">Belysning saknas'
 LOCAL = (
     "http://127.0.0.1",
@@ -113,17 +113,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
 
