@@ -26,17 +26,21 @@ snap = session.snapshot(
     str(settings.store_path), store.data_version(), settings.max_fix_gap_minutes
 )
 
-url_state = filters_from_query(dict(st.query_params), snap.areas["id"].tolist())
-for key, value in url_state.items():
-    st.session_state.setdefault(key, value)
+# Filters from the URL (live links) become the widgets' defaults. They are kept under
+# shadow keys: a widget key set through session state is dropped when the page changes.
+if "_url_state" not in st.session_state:
+    st.session_state["_url_state"] = filters_from_query(
+        dict(st.query_params), snap.areas["id"].tolist()
+    )
+url_state = st.session_state["_url_state"]
 
 with st.sidebar:
     st.header(t("filters"))
     extent = snap.extent()
-    st.session_state.setdefault("period_pick", "year")  # defaults via state: URLs may set them
     pick = st.radio(
         t("period"),
         QUICK_PICKS,
+        index=QUICK_PICKS.index(url_state.get("period_pick", "year")),
         key="period_pick",
         format_func=lambda p: t("pick_" + p),
         horizontal=True,
@@ -44,8 +48,12 @@ with st.sidebar:
     if pick == "custom":
         first = extent.start.tz_convert(LOCAL_TZ).date()
         last = (extent.end - pd.Timedelta(seconds=1)).tz_convert(LOCAL_TZ).date()
-        st.session_state.setdefault("period_custom", (first, last))
-        chosen = st.date_input(t("custom_period"), key="period_custom", format="YYYY-MM-DD")
+        chosen = st.date_input(
+            t("custom_period"),
+            url_state.get("period_custom", (first, last)),
+            key="period_custom",
+            format="YYYY-MM-DD",
+        )
         period = custom_period(*chosen) if len(chosen) == 2 else custom_period(first, last)
     else:
         period = period_for(pick, extent.end - pd.Timedelta(seconds=1))
@@ -67,7 +75,12 @@ with st.sidebar:
     area_ids = snap.areas["id"].tolist()
     area_names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
     areas = st.multiselect(
-        t("areas"), area_ids, key="areas", format_func=area_names.get, placeholder=t("all_areas")
+        t("areas"),
+        area_ids,
+        default=url_state.get("areas", []),
+        key="areas",
+        format_func=area_names.get,
+        placeholder=t("all_areas"),
     )
     categories = st.multiselect(
         t("categories"),

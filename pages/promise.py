@@ -18,7 +18,12 @@ from pages._session import current_context
 
 ctx = current_context()
 t, snap, store = ctx.t, ctx.snap, ctx.store
-BADGE = {"met": "🟢", "on_track": "🟡", "behind": "🔴"}
+# Material icons ship with Streamlit (no emoji font or CDN needed); colour plus words.
+BADGE = {
+    "met": ":green[:material/check_circle:]",
+    "on_track": ":orange[:material/schedule:]",
+    "behind": ":red[:material/error:]",
+}
 METRICS = [
     "dialogues",
     "presence_town_and_countryside",

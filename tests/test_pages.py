@@ -73,6 +73,18 @@ def test_coverage_page_in_english(app_env):
     assert "The countryside got" in at.markdown[0].value
 
 
+def test_url_parameters_set_the_filters(app_env):
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["pick"] = "custom"
+    at.query_params["start"] = "2018-05-01"
+    at.query_params["end"] = "2018-05-31"
+    at.query_params["areas"] = "dio"
+    at.run()
+    assert not at.exception
+    assert at.sidebar.caption[0].value.startswith("2018-05-01 – 2018-05-31")
+    assert at.table[0].value.iloc[:, 0].tolist() == ["Diö"]
+
+
 def test_filter_change_updates_the_tables(app_env):
     # (AppTest loses sidebar widgets on a rerun under st.navigation, so two fresh runs
     # with different filter state stand in for a click; tests/browser clicks for real.)
@@ -124,5 +136,5 @@ def test_promise_page_shows_the_scorecard(app_env):
     at = run("pages/promise.py")
     assert at.title[0].value == "Medborgarlöfte"
     texts = " ".join(m.value for m in at.markdown)
-    assert "🔴" in texts and "🟢" in texts  # presence behind, the others met
+    assert ":material/error:" in texts and ":material/check_circle:" in texts  # behind, met
     assert len(at.get("download_button")) == 3

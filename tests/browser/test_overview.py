@@ -75,3 +75,19 @@ def test_stored_markup_is_shown_as_text_and_never_runs(app_url, page_and_watch):
     assert frame.evaluate("window.__xss") is None
     # open the spot's popup on the map: its description must stay text
     assert watch.dialogs == []
+
+
+def test_filters_survive_page_changes(app_url, page_and_watch):
+    page, watch = page_and_watch
+    open_overview(page, app_url)
+    caption = page.get_by_text(re.compile("perioden slutar")).first
+    expect(caption).to_contain_text("2018-01-01 – 2018-12-31")  # the default: the year
+    page.get_by_role("link", name=T("page_coverage")).click()
+    expect(page.get_by_role("heading", name=T("page_coverage"))).to_be_visible(timeout=30_000)
+    expect(caption).to_contain_text("2018-01-01 – 2018-12-31")
+    page.get_by_text(T("pick_4weeks"), exact=True).click()
+    expect(caption).to_contain_text("2018-12-04 – 2018-12-31", timeout=30_000)
+    page.get_by_role("link", name=T("page_promise")).click()
+    expect(page.get_by_role("heading", name=T("page_promise"))).to_be_visible(timeout=30_000)
+    expect(caption).to_contain_text("2018-12-04 – 2018-12-31")
+    assert watch.errors == [] and watch.outside == []
