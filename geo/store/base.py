@@ -62,6 +62,18 @@ class Store(Protocol):
         """Records of ``layer`` overlapping ``period``, in ``areas``, intersecting ``bbox``."""
         ...
 
+    def get(self, layer: str, uid: str) -> gpd.GeoDataFrame | pd.DataFrame:
+        """One record by uid (``NotFoundError`` if missing)."""
+        ...
+
+    def existing(self, layer: str, uids: list[str]) -> set[str]:
+        """Which of ``uids`` are stored already (duplicate detection on import)."""
+        ...
+
+    def undo(self, audit_id: int, *, user: str = "system") -> None:
+        """Undo one audited add, update or delete unless the record changed after it."""
+        ...
+
     def fixes(self, period: TimeRange | None = None) -> pd.DataFrame:
         """Presence fixes (lon, lat, t UTC, kind, area_id, presence_uid) in ``period``."""
         ...
