@@ -560,7 +560,7 @@ def _promise() -> pd.DataFrame:
 def load_demo_year(store: Store, *, seed: int = 2018, fix_interval_s: int = 60) -> DemoYear:
     """Build the demo year and write it to ``store`` (all layers)."""
     demo = build_demo_year(store.areas(), seed=seed, fix_interval_s=fix_interval_s)
-    store.add("presence", demo.presence, user="demo", vertex_times=demo.vertex_times)  # type: ignore[call-arg]
+    store.add("presence", demo.presence, user="demo", vertex_times=demo.vertex_times)
     for layer in ("problem_spots", "roads", "dialogues", "activities", "promises"):
         store.add(layer, getattr(demo, layer), user="demo")
     return demo

@@ -114,7 +114,7 @@ def commit(store: Store, result: ImportResult, *, user: str) -> list[str]:
         return store.add(
             result.layer,
             result.records,
-            user=user,  # type: ignore[call-arg]
+            user=user,
             vertex_times=result.vertex_times,
         )
     return store.add(result.layer, result.records, user=user)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
@@ -31,8 +32,18 @@ class Store(Protocol):
     committed as one transaction; every write bumps :meth:`data_version` and is audited.
     """
 
-    def add(self, layer: str, records: pd.DataFrame, *, user: str = "system") -> list[str]:
-        """Validate and insert records; return their uids. All or nothing."""
+    def add(
+        self,
+        layer: str,
+        records: pd.DataFrame,
+        *,
+        user: str = "system",
+        vertex_times: dict[str, np.ndarray] | None = None,
+    ) -> list[str]:
+        """Validate and insert records; return their uids. All or nothing.
+
+        ``vertex_times``: per-vertex UTC epoch seconds of GPS tracks, by uid.
+        """
         ...
 
     def update(
