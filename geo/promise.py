@@ -203,3 +203,37 @@ def you_said_we_did(
             }
         )
     return pd.DataFrame(rows)
+
+
+def evidence_records(snap: Snapshot, year: int, metric: str) -> pd.DataFrame:
+    """The records behind a commitment's number: dialogues, or activities with their
+    target group and partners (civil-society partners listed per activity)."""
+    y = str(year)
+    if metric == "dialogues":
+        d = snap.dialogues[snap.dialogues["date"].str.startswith(y)]
+        spots = snap.problem_spots.groupby("dialogue_uid").size()
+        return pd.DataFrame(
+            {
+                "date": d["date"],
+                "place": d["place"],
+                "participants": d["participants"],
+                "spots": [int(spots.get(u, 0)) for u in d["uid"]],
+            }
+        )
+    acts = snap.activities[snap.activities["date"].str.startswith(y)]
+    if metric == "narcotics_activities":
+        acts = acts[acts["focus"] == "narcotics"]
+    elif metric != "civil_society_partners":
+        return pd.DataFrame()
+    civil = [
+        ", ".join(civil_society_partners(pd.DataFrame({"partners": [p]}))) for p in acts["partners"]
+    ]
+    return pd.DataFrame(
+        {
+            "date": acts["date"],
+            "kind": acts["kind"],
+            "target_group": acts["target_group"],
+            "partners": acts["partners"],
+            "civil_society": civil,
+        }
+    ).sort_values("date")

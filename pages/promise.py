@@ -12,7 +12,7 @@ from geo.errors import GeoError
 from geo.handout import PAPER, HandoutSpec, handout_html, render_pages
 from geo.i18n import translator
 from geo.model import LOCAL_TZ
-from geo.promise import monthly_presence, scorecard, year_period, you_said_we_did
+from geo.promise import evidence_records, monthly_presence, scorecard, year_period, you_said_we_did
 from geo.views import styled
 from pages._session import current_context
 
@@ -50,6 +50,10 @@ else:
             b.caption(t("status_" + c.status) + " · " + c.evidence)
             if c.link:
                 b.markdown(f"[{t('show_on_map')}](/{c.link})")
+            records = evidence_records(snap, year, c.metric)
+            if len(records):
+                with st.expander(t("evidence_records", n=len(records))):
+                    st.table(styled(records.rename(columns=lambda col: t("col_" + col))))
     st.subheader(t("promise_monthly"))
     months = monthly_presence(snap, year)
     previous = monthly_presence(snap, year - 1)

@@ -133,3 +133,14 @@ def test_filters_from_query():
     assert state["areas"] == ["dio"]
     assert filters_from_query({"pick": "custom", "start": "garbage"}, ids) == {}
     assert filters_from_query({"pick": "<script>"}, ids) == {}
+
+
+def test_evidence_records_behind_the_numbers(snap):
+    from geo.promise import evidence_records
+
+    dialogues = evidence_records(snap, 2018, "dialogues")
+    assert dialogues[["place", "spots"]].values.tolist() == [["Kommunhuset", 1]]
+    narcotics = evidence_records(snap, 2018, "narcotics_activities")
+    assert narcotics["target_group"].tolist() == ["youth", "parents"]
+    civil = evidence_records(snap, 2018, "civil_society_partners")
+    assert civil["civil_society"].tolist() == ["", "Föräldranätverket", "Grannsamverkan"]
