@@ -25,7 +25,11 @@ t, snap, filters, params = ctx.t, ctx.snap, ctx.filters, ctx.params
 
 st.title(t("page_coverage"))
 table = presence_by_area(snap, filters, params)
-bal = balance(presence_by_area(snap, replace(filters, areas=None), params))
+# the balance is always over every area; reuse the table when no area filter is set
+all_areas = (
+    table if filters.areas is None else presence_by_area(snap, replace(filters, areas=None), params)
+)
+bal = balance(all_areas)
 weekly = weekly_balance(snap, filters)
 trend = balance_trend(weekly)
 

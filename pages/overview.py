@@ -21,7 +21,11 @@ st.title(t("app_title"))
 st.caption(t("app_subtitle"))
 
 table = presence_by_area(snap, filters, params)
-bal = balance(presence_by_area(snap, replace(filters, areas=None), params))
+# the balance is always over every area; reuse the table when no area filter is set
+all_areas = (
+    table if filters.areas is None else presence_by_area(snap, replace(filters, areas=None), params)
+)
+bal = balance(all_areas)
 weekly = weekly_balance(snap, filters)
 trend = balance_trend(weekly)
 gaps = area_gaps(snap, filters, params)

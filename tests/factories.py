@@ -52,3 +52,16 @@ def spot(**overrides: object) -> gpd.GeoDataFrame:
     )
     row.update(overrides)
     return gpd.GeoDataFrame([row], crs="EPSG:4326")
+
+
+def foot_patrol(start: str, end: str, at: tuple[float, float] = TOWN) -> gpd.GeoDataFrame:
+    """A foot patrol standing at one point (lon, lat) from ``start`` to ``end`` (local)."""
+    return presence(
+        kind="foot_patrol",
+        control_type=None,
+        vehicles_checked=None,
+        violations=None,
+        geometry=Point(*at),
+        start=ts(start),
+        end=ts(end),
+    )

@@ -17,7 +17,7 @@ from geo.coverage import (
 )
 from geo.filters import Filters, custom_period
 from geo.snapshot import load_snapshot
-from tests.factories import LIATORP, TOWN, presence, spot, track, ts
+from tests.factories import LIATORP, foot_patrol, presence, spot, track, ts
 
 MAY = custom_period("2018-05-01", "2018-05-31")
 
@@ -27,15 +27,7 @@ def snap(store):
     # Town: a 30-minute foot patrol standing at one point on 3 May (one visit).
     store.add(
         "presence",
-        presence(
-            kind="foot_patrol",
-            control_type=None,
-            vehicles_checked=None,
-            violations=None,
-            geometry=Point(*TOWN),
-            start=ts("2018-05-03 20:00"),
-            end=ts("2018-05-03 20:30"),
-        ),
+        foot_patrol("2018-05-03 20:00", "2018-05-03 20:30"),
     )
     # Liatorp: a 60-minute traffic control on 4 May, 40 vehicles checked.
     store.add("presence", presence(start=ts("2018-05-04 10:00"), end=ts("2018-05-04 11:00")))

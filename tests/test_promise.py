@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from shapely.geometry import Point
 
 from geo.coverage import CoverageParams
 from geo.crs import to_sweref
@@ -16,7 +15,7 @@ from geo.i18n import translator
 from geo.promise import civil_society_partners, elapsed_share, scorecard, you_said_we_did
 from geo.snapshot import load_snapshot
 from geo.tiers import generalise_points, public_area_months
-from tests.factories import presence, spot, ts
+from tests.factories import foot_patrol, spot
 
 T = translator("en")
 PROMISE = [
@@ -55,15 +54,7 @@ def snap(store):
     store.add("problem_spots", spot(dialogue_uid="d1", reported="2018-03-15"))
     store.add(
         "presence",
-        presence(
-            kind="foot_patrol",
-            control_type=None,
-            vehicles_checked=None,
-            violations=None,
-            geometry=Point(14.139, 56.551),
-            start=ts("2018-03-20 20:00"),
-            end=ts("2018-03-20 22:00"),
-        ),
+        foot_patrol("2018-03-20 20:00", "2018-03-20 22:00"),
     )
     return load_snapshot(store)
 
