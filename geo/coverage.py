@@ -9,7 +9,7 @@ Distances are measured in SWEREF 99 TM (EPSG:3006) metres.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -164,6 +164,20 @@ def balance(table: pd.DataFrame) -> Balance:
         float(table.loc[town, "population"].sum()),
         float(table.loc[~town, "population"].sum()),
     )
+
+
+def table_and_balance(
+    snap: Snapshot, filters: Filters, params: CoverageParams
+) -> tuple[pd.DataFrame, Balance]:
+    """The per-area table for ``filters`` and the town/countryside balance, which is always
+    over every area (an area filter narrows the table, not the promise's question)."""
+    table = presence_by_area(snap, filters, params)
+    everywhere = (
+        table
+        if filters.areas is None
+        else presence_by_area(snap, replace(filters, areas=None), params)
+    )
+    return table, balance(everywhere)
 
 
 def weekly_balance(snap: Snapshot, filters: Filters) -> pd.DataFrame:

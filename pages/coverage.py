@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import streamlit as st
 
-from geo.coverage import area_gaps, balance, presence_by_area, weekly_balance
+from geo.coverage import area_gaps, table_and_balance, weekly_balance
 from geo.export_data import selected_layers, to_csv_zip, to_geojson_zip, to_geopackage
 from geo.views import (
     area_table,
@@ -24,12 +22,7 @@ ctx = current_context()
 t, snap, filters, params = ctx.t, ctx.snap, ctx.filters, ctx.params
 
 st.title(t("page_coverage"))
-table = presence_by_area(snap, filters, params)
-# the balance is always over every area; reuse the table when no area filter is set
-all_areas = (
-    table if filters.areas is None else presence_by_area(snap, replace(filters, areas=None), params)
-)
-bal = balance(all_areas)
+table, bal = table_and_balance(snap, filters, params)
 weekly = weekly_balance(snap, filters)
 trend = balance_trend(weekly)
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.coverage import area_gaps, balance, presence_by_area, weekly_balance
+from geo.coverage import area_gaps, table_and_balance, weekly_balance
 from geo.mapview.basemap import build_base_map
 from geo.mapview.layers import build_layers
 from geo.views import area_table, balance_trend, gap_table, spot_table, styled
@@ -20,12 +18,7 @@ t, snap, filters, params = ctx.t, ctx.snap, ctx.filters, ctx.params
 st.title(t("app_title"))
 st.caption(t("app_subtitle"))
 
-table = presence_by_area(snap, filters, params)
-# the balance is always over every area; reuse the table when no area filter is set
-all_areas = (
-    table if filters.areas is None else presence_by_area(snap, replace(filters, areas=None), params)
-)
-bal = balance(all_areas)
+table, bal = table_and_balance(snap, filters, params)
 weekly = weekly_balance(snap, filters)
 trend = balance_trend(weekly)
 gaps = area_gaps(snap, filters, params)

@@ -140,3 +140,12 @@ def test_roads_without_controls(store):
     out = road_controls(snap, Filters(MAY), CoverageParams())
     assert out["controls"].tolist() == [1, 0]
     assert out["vehicles_checked"].tolist() == [40, 0]
+
+
+def test_balance_ignores_the_area_filter_but_the_table_does_not(snap):
+    from geo.coverage import table_and_balance
+
+    table, everywhere = table_and_balance(snap, Filters(MAY), CoverageParams())
+    dio_table, dio_balance = table_and_balance(snap, Filters(MAY, areas=("dio",)), CoverageParams())
+    assert dio_table["area_id"].tolist() == ["dio"] and len(table) > 1
+    assert dio_balance == everywhere == balance(table)
