@@ -258,7 +258,9 @@ table {{ border-collapse: collapse; width: 100% }} td, th {{ border-bottom: 1px 
 </body></html>"""
 
 
-def _browser_pages(doc: str, spec: HandoutSpec) -> tuple[bytes, bytes]:
+def _browser_pages(
+    doc: str, spec: HandoutSpec, formats: tuple[str, ...]
+) -> tuple[bytes | None, bytes | None]:
     from playwright.sync_api import sync_playwright
 
     width, height = PAPER[spec.paper]
@@ -276,14 +278,19 @@ def _browser_pages(doc: str, spec: HandoutSpec) -> tuple[bytes, bytes]:
                 "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
             )
             page.wait_for_timeout(300)
-            png = page.screenshot(clip={"x": 0, "y": 0, "width": width, "height": height})
-            pdf = page.pdf(width=f"{width}px", height=f"{height}px", print_background=True)
+            png = pdf = None
+            if "png" in formats:
+                png = page.screenshot(clip={"x": 0, "y": 0, "width": width, "height": height})
+            if "pdf" in formats:
+                pdf = page.pdf(width=f"{width}px", height=f"{height}px", print_background=True)
         finally:
             browser.close()
     return png, pdf
 
 
-def _fallback_pages(snap: Snapshot, spec: HandoutSpec, t: Translate) -> tuple[bytes, bytes]:
+def _fallback_pages(
+    snap: Snapshot, spec: HandoutSpec, t: Translate, formats: tuple[str, ...]
+) -> tuple[bytes | None, bytes | None]:
     """A static matplotlib render (no browser): areas, roads, generalised spots, title."""
     import matplotlib
 
@@ -302,18 +309,24 @@ def _fallback_pages(snap: Snapshot, spec: HandoutSpec, t: Translate) -> tuple[by
     gpd.GeoSeries(pts, crs=4326).to_crs(3006).plot(ax=ax, color="#7b3294", markersize=20)
     ax.set_axis_off()
     ax.set_title(t("handout_title", place=t("whole_municipality")))
-    out_png, out_pdf = io.BytesIO(), io.BytesIO()
-    fig.savefig(out_png, format="png")
-    fig.savefig(out_pdf, format="pdf")
+    out: dict[str, bytes] = {}
+    for fmt in formats:
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt)
+        out[fmt] = buf.getvalue()
     plt.close(fig)
-    return out_png.getvalue(), out_pdf.getvalue()
+    return out.get("png"), out.get("pdf")
 
 
-def render_pages(snap: Snapshot, spec: HandoutSpec, t: Translate) -> tuple[bytes, bytes, str]:
-    """PNG (first page) and PDF of the handout, and which renderer made them."""
-    doc = handout_html(snap, spec, t)
+def render_pages(
+    snap: Snapshot, spec: HandoutSpec, t: Translate, formats: tuple[str, ...] = ("png", "pdf")
+) -> tuple[bytes | None, bytes | None, str]:
+    """PNG (first page) and PDF of the handout, and which renderer made them.
+
+    Only the ``formats`` asked for are rendered; the others come back as None.
+    """
     if Path(CHROMIUM).exists():
-        png, pdf = _browser_pages(doc, spec)
+        png, pdf = _browser_pages(handout_html(snap, spec, t), spec, formats)
         return png, pdf, "chromium"
-    png, pdf = _fallback_pages(snap, spec, t)
+    png, pdf = _fallback_pages(snap, spec, t, formats)
     return png, pdf, "matplotlib"

@@ -94,14 +94,14 @@ else:
     )
     d2.download_button(
         t("download_png"),
-        lambda: render_pages(snap, spec, ht)[0],
+        lambda: render_pages(snap, spec, ht, ("png",))[0],
         f"{stem}.png",
         "image/png",
         key="dl_handout_png",
     )
     d3.download_button(
         t("download_pdf"),
-        lambda: render_pages(snap, spec, ht)[1],
+        lambda: render_pages(snap, spec, ht, ("pdf",))[1],
         f"{stem}.pdf",
         "application/pdf",
         key="dl_handout_pdf",

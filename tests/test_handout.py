@@ -117,3 +117,10 @@ def test_fallback_render_without_a_browser(snap, monkeypatch):
     assert image.size == PAPER["A4"]
     assert len(np.unique(np.asarray(image).reshape(-1, 3), axis=0)) > 20
     assert pdf.startswith(b"%PDF")
+
+
+def test_only_the_asked_format_is_rendered(snap):
+    png, pdf, _ = render_pages(snap, HandoutSpec(YEAR, "dio"), T, ("png",))
+    assert png.startswith(b"\x89PNG") and pdf is None
+    png, pdf, _ = render_pages(snap, HandoutSpec(YEAR, "dio"), T, ("pdf",))
+    assert png is None and pdf.startswith(b"%PDF")
