@@ -19,6 +19,9 @@ OSM_ATTRIBUTION = (
 )
 
 
+TRUE_WORDS = {"1", "true", "yes", "on", "ja"}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Application settings.
@@ -34,6 +37,13 @@ class Settings:
     max_fix_gap_minutes : a gap between GPS fixes longer than this adds no presence time.
     raw_points_max : above this many presence points the map shows hexagons, not points.
     upload_max_mb : refuse uploads larger than this.
+    accounts_path : the SQLite file of local accounts (argon2 hashes, roles).
+    public_view : whether visitors who have not signed in see the public tier (else only
+        the sign-in form).
+    session_idle_minutes, session_max_hours : a session ends after this long unused, or
+        this long after signing in.
+    raw_track_days : GPS tracks older than this are reduced to area stays by
+        ``python -m geo.retention`` (run it daily).
     """
 
     store_path: Path = field(default_factory=lambda: DATA_DIR / "almhult.gpkg")
@@ -45,6 +55,11 @@ class Settings:
     max_fix_gap_minutes: float = 5.0
     raw_points_max: int = 3000
     upload_max_mb: int = 50
+    accounts_path: Path = field(default_factory=lambda: DATA_DIR / "accounts.db")
+    public_view: bool = True
+    session_idle_minutes: float = 30.0
+    session_max_hours: float = 10.0
+    raw_track_days: int = 90
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -56,6 +71,10 @@ class Settings:
             overrides["store_path"] = Path(env["ALMHULT_STORE"])
         if "ALMHULT_TILE_URL" in env:
             overrides["tile_url"] = env["ALMHULT_TILE_URL"]
+        if "ALMHULT_ACCOUNTS" in env:
+            overrides["accounts_path"] = Path(env["ALMHULT_ACCOUNTS"])
+        if "ALMHULT_PUBLIC_VIEW" in env:
+            overrides["public_view"] = env["ALMHULT_PUBLIC_VIEW"].strip().lower() in TRUE_WORDS
         if "ALMHULT_TILE_ATTRIBUTION" in env:
             overrides["tile_attribution"] = env["ALMHULT_TILE_ATTRIBUTION"]
         for name, cast in (
@@ -64,6 +83,9 @@ class Settings:
             ("dwell_minutes", float),
             ("raw_points_max", int),
             ("upload_max_mb", int),
+            ("session_idle_minutes", float),
+            ("session_max_hours", float),
+            ("raw_track_days", int),
         ):
             key = "ALMHULT_" + name.upper()
             if key in env:

@@ -33,7 +33,7 @@ from geo.mapview.basemap import build_base_map
 from geo.mapview.layers import _geojson, _style_from_props, esc
 from geo.promise import commitments, you_said_we_did
 from geo.snapshot import Snapshot
-from geo.tiers import generalise_points, public_area_months
+from geo.tiers import generalise_points, public_area_months, public_view
 
 PAPER = {"A4": (1123, 794), "A3": (1587, 1123)}  # landscape, CSS pixels at 96 dpi
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright's own download is not used
@@ -167,6 +167,7 @@ def _public_map(snap: Snapshot, spec: HandoutSpec, hours: pd.Series, t: Translat
 
 def handout_html(snap: Snapshot, spec: HandoutSpec, t: Translate) -> str:
     """The whole handout as one standalone HTML document (public detail level)."""
+    snap = public_view(snap)
     f = spec.filters
     if spec.area_id:
         f = Filters(f.period, areas=(spec.area_id,))
@@ -199,7 +200,7 @@ def handout_html(snap: Snapshot, spec: HandoutSpec, t: Translate) -> str:
         f"<tr><td>{esc(r.area)}</td><td>{esc(r.description)}</td>"
         f"<td>{esc(t('cat_' + r.category))}</td><td>{esc(r.reported)}</td>"
         f"<td>{esc(t('status_' + r.status))}</td><td>{esc(r.response)}</td>"
-        f"<td>{esc(t('yes') if r.followed_up else t('no'))}</td></tr>"
+        f"<td>{esc(r.area_hours_90_days)}</td></tr>"
         for r in said.itertuples()
     )
     year = f.period.start.year
@@ -252,7 +253,7 @@ table {{ border-collapse: collapse; width: 100% }} td, th {{ border-bottom: 1px 
 <table><tr><th>{esc(t("col_area"))}</th><th>{esc(t("col_description"))}</th>
 <th>{esc(t("col_category"))}</th><th>{esc(t("col_reported"))}</th>
 <th>{esc(t("col_status"))}</th><th>{esc(t("col_response"))}</th>
-<th>{esc(t("col_followed_up"))}</th></tr>{said_rows}</table>
+<th>{esc(t("col_area_hours_90_days"))}</th></tr>{said_rows}</table>
 <h2>{esc(t("promise_of_year", year=year))}</h2><ul>{promise}</ul>
 <p class="small">{esc(t("public_level_note"))}</p></section>
 </body></html>"""
@@ -325,6 +326,7 @@ def render_pages(
 
     Only the ``formats`` asked for are rendered; the others come back as None.
     """
+    snap = public_view(snap)
     if Path(CHROMIUM).exists():
         png, pdf = _browser_pages(handout_html(snap, spec, t), spec, formats)
         return png, pdf, "chromium"

@@ -198,11 +198,16 @@ def you_said_we_did(
                 "reported": row.reported,
                 "status": row.status,
                 "response": row.response or "",
-                "followed_up": bool(follow.loc[row.uid, "followed_up"]),
+                "followed_up": _known(follow.loc[row.uid, "followed_up"]),
                 "area_hours_90_days": int(round(hours)),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _known(flag: object) -> bool | None:
+    """A yes/no, or None where the tier cannot know it."""
+    return None if pd.isna(flag) else bool(flag)
 
 
 def evidence_records(snap: Snapshot, year: int, metric: str) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.areas import area_km2
 from geo.crs import to_sweref
 from geo.model import LOCAL_TZ, PresenceKind
+from geo.roles import POLICE_TIER, Tier
 from geo.store.base import Store, TimeRange
 
 KINDS: tuple[str, ...] = tuple(k.value for k in PresenceKind)
@@ -115,7 +116,11 @@ def build_fix_arrays(
 
 @dataclass
 class Snapshot:
-    """Everything a page shows, loaded once per data version (treat as read-only)."""
+    """Everything a page shows, loaded once per data version (treat as read-only).
+
+    ``tier`` says how detailed the copy is: :func:`load_snapshot` gives the police tier
+    (everything); :func:`geo.tiers.view_for` derives the coarser tiers from it.
+    """
 
     version: int
     areas: gpd.GeoDataFrame  # + km2, in priority order
@@ -127,6 +132,8 @@ class Snapshot:
     dialogues: gpd.GeoDataFrame
     activities: gpd.GeoDataFrame
     promises: pd.DataFrame
+    incidents: gpd.GeoDataFrame
+    tier: Tier = POLICE_TIER
 
     @property
     def area_ids(self) -> np.ndarray:
@@ -169,4 +176,5 @@ def load_snapshot(store: Store, max_gap_minutes: float = 5.0) -> Snapshot:
         dialogues=store.query("dialogues"),
         activities=store.query("activities"),
         promises=store.query("promises"),
+        incidents=store.query("incidents"),
     )

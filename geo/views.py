@@ -14,7 +14,9 @@ from geo.coverage import CoverageParams, road_controls, spot_follow_up
 from geo.filters import Filters
 from geo.i18n import Translate
 from geo.mapview.layers import filter_spots
+from geo.roles import Tier, TimeUnit, suppress
 from geo.snapshot import Snapshot
+from geo.timeunits import label
 
 AREA_COLUMNS = [
     "name",
@@ -46,28 +48,31 @@ def balance_trend(weekly: pd.DataFrame, weeks: int = 4) -> float | None:
     return float(share.iloc[-weeks:].mean() - share.iloc[-2 * weeks : -weeks].mean())
 
 
-def _when(values: pd.Series) -> list[str]:
-    return ["–" if pd.isna(v) else v.strftime("%Y-%m-%d %H:%M") for v in values]
+def _when(values: pd.Series, unit: TimeUnit = TimeUnit.EXACT) -> list[str]:
+    """Local times as text at the tier's unit (minute, ISO week or month)."""
+    return ["–" if pd.isna(v) else label(pd.Timestamp(v), unit) for v in values]
 
 
 def area_table(table: pd.DataFrame, t: Translate) -> pd.DataFrame:
-    """Per-area coverage with the denominators shown."""
-    out = table[AREA_COLUMNS].copy()
+    """Per-area coverage with the denominators shown (no day count in coarse tiers)."""
+    unit = table.attrs.get("time_unit", TimeUnit.EXACT)
+    columns = [c for c in AREA_COLUMNS if not (c == "days" and unit != TimeUnit.EXACT)]
+    out = table[columns].copy()
     out["kind"] = [t("kind_" + k) for k in out["kind"]]
-    out["last_presence"] = _when(table["last_presence"])
+    out["last_presence"] = _when(table["last_presence"], unit)
     return out.rename(columns=lambda c: t("col_" + c))
 
 
-def gap_table(gaps: pd.DataFrame, t: Translate) -> pd.DataFrame:
+def gap_table(gaps: pd.DataFrame, t: Translate, unit: TimeUnit = TimeUnit.EXACT) -> pd.DataFrame:
     """Areas without presence in the last weeks, longest gap first."""
-    return pd.DataFrame(
-        {
-            t("col_name"): gaps["name"],
-            t("col_kind"): [t("kind_" + k) for k in gaps["kind"]],
-            t("col_last_presence"): _when(gaps["last_presence"]),
-            t("col_days_without"): gaps["days_without"],
-        }
-    )
+    out = {
+        t("col_name"): gaps["name"],
+        t("col_kind"): [t("kind_" + k) for k in gaps["kind"]],
+        t("col_last_presence"): _when(gaps["last_presence"], unit),
+    }
+    if unit == TimeUnit.EXACT:
+        out[t("col_days_without")] = gaps["days_without"]
+    return pd.DataFrame(out)
 
 
 def spot_table(
@@ -77,19 +82,21 @@ def spot_table(
     spots = filter_spots(snap, filters)
     follow = spot_follow_up(snap, spots, params, filters.kinds)
     names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
-    return pd.DataFrame(
-        {
-            t("col_description"): spots["description"].to_numpy(),
-            t("col_category"): [t("cat_" + c) for c in spots["category"]],
-            t("col_area"): [names.get(a, "–") for a in spots["area_id"]],
-            t("col_reported"): spots["reported"].to_numpy(),
-            t("col_status"): [t("status_" + s) for s in spots["status"]],
-            t("col_followed_up"): [t("yes") if f else t("no") for f in follow["followed_up"]],
-            t("col_first_within"): _when(follow["first_within"]),
-            t("col_nearest_m"): follow["nearest_m"].to_numpy(),
-            t("col_response"): spots["response"].fillna("").to_numpy(),
-        }
-    )
+    tier = snap.tier
+    out: dict[str, object] = {t("col_description"): spots["description"].to_numpy()}
+    out[t("col_category")] = [t("cat_" + c) for c in spots["category"]]
+    out[t("col_area")] = [names.get(a, "–") for a in spots["area_id"]]
+    out[t("col_reported")] = spots["reported"].to_numpy()
+    out[t("col_status")] = [t("status_" + s) for s in spots["status"]]
+    if tier.spot_grid_m is None:  # follow-up is known where spots are exact
+        out[t("col_followed_up")] = [
+            "–" if pd.isna(f) else t("yes") if f else t("no") for f in follow["followed_up"]
+        ]
+        out[t("col_first_within")] = _when(follow["first_within"], tier.time_unit)
+    if tier.exact_presence:
+        out[t("col_nearest_m")] = follow["nearest_m"].to_numpy()
+    out[t("col_response")] = spots["response"].fillna("").to_numpy()
+    return pd.DataFrame(out)
 
 
 def road_table(
@@ -115,7 +122,8 @@ def road_table(
 
 
 def control_table(snap: Snapshot, filters: Filters, t: Translate) -> pd.DataFrame:
-    """Traffic controls in the period (local times), newest first."""
+    """Traffic controls in the period (local times), newest first; in coarse tiers one row
+    per week or month, area and type, small counts withheld."""
     p = snap.presence
     m = (
         (p["kind"] == "traffic_control")
@@ -126,6 +134,8 @@ def control_table(snap: Snapshot, filters: Filters, t: Translate) -> pd.DataFram
         m &= p["area_id"].isin(filters.areas)
     rows = p[m].sort_values("start", ascending=False)
     names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
+    if not snap.tier.exact_presence:
+        return _control_summary(rows, names, snap.tier, t)
     return pd.DataFrame(
         {
             t("col_start"): _when(rows["start"].dt.tz_convert("Europe/Stockholm")),
@@ -136,6 +146,38 @@ def control_table(snap: Snapshot, filters: Filters, t: Translate) -> pd.DataFram
             ],
             t("col_vehicles_checked"): rows["vehicles_checked"].to_numpy(),
             t("col_violations"): rows["violations"].to_numpy(),
+        }
+    )
+
+
+def _control_summary(
+    rows: pd.DataFrame, names: dict[str, str], tier: Tier, t: Translate
+) -> pd.DataFrame:
+    keys = ["start", "area_id", "control_type"]
+    grouped = (
+        rows.fillna({"control_type": ""})
+        .groupby(keys, sort=False)
+        .agg(
+            controls=("uid", "size"),
+            vehicles=("vehicles_checked", "sum"),
+            violations=("violations", "sum"),
+        )
+        .reset_index()
+    )
+    controls = suppress(grouped["controls"], tier)
+    hidden = controls.isna().to_numpy()
+    return pd.DataFrame(
+        {
+            t("col_start"): _when(grouped["start"], tier.time_unit),
+            t("col_area"): [names.get(a, "–") for a in grouped["area_id"]],
+            t("control_type"): [t("ctrl_" + c) if c else "–" for c in grouped["control_type"]],
+            t("col_controls"): controls.to_numpy(),
+            t("col_vehicles_checked"): pd.Series(pd.array(grouped["vehicles"], "Int64"))
+            .mask(hidden)
+            .to_numpy(),
+            t("col_violations"): pd.Series(pd.array(grouped["violations"], "Int64"))
+            .mask(hidden)
+            .to_numpy(),
         }
     )
 

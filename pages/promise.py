@@ -72,7 +72,9 @@ else:
     said = you_said_we_did(snap, ctx.params, [place] if place else None)
     said["category"] = [t("cat_" + c) for c in said["category"]]
     said["status"] = [t("status_" + s) for s in said["status"]]
-    said["followed_up"] = [t("yes") if f else t("no") for f in said["followed_up"]]
+    said["followed_up"] = [
+        "–" if f is None else t("yes") if f else t("no") for f in said["followed_up"]
+    ]
     st.table(styled(said.rename(columns=lambda col: t("col_" + col))))
 
     st.subheader(t("handout"))

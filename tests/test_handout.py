@@ -7,20 +7,16 @@ import re
 
 import numpy as np
 import pytest
-import shapely
 from PIL import Image
 
-from geo.areas import builtin_municipality
 from geo.filters import Filters, custom_period
 from geo.handout import PAPER, HandoutSpec, handout_html, live_link, render_pages
 from geo.i18n import translator
-from geo.mapview.basemap import main_roads
 from geo.snapshot import load_snapshot
-from geo.tiers import generalise_points
+from tests.leaks import coordinates, decoded, patrol_leaks
 
 T = translator("sv")
 YEAR = Filters(custom_period("2018-01-01", "2018-12-31"))
-PAIR = re.compile(r"\[(-?\d+\.\d+),\s*(-?\d+\.\d+)\]")
 
 
 @pytest.fixture(scope="module")
@@ -28,51 +24,11 @@ def snap(demo_store):
     return load_snapshot(demo_store)
 
 
-def decoded(doc: str) -> str:
-    import html
-
-    text = html.unescape(doc)  # the map sits in an escaped srcdoc attribute
-    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda g: chr(int(g.group(1), 16)), text)
-
-
-def public_vertices(snap) -> set[tuple[float, float]]:
-    """Every coordinate the public map may contain: our geography and generalised spots."""
-    geoms = [
-        *snap.areas.geometry,
-        *snap.roads.geometry,
-        *main_roads().geometry,
-        snap.municipality,
-        builtin_municipality(),
-    ]
-    coords = shapely.get_coordinates(shapely.set_precision(np.array(geoms, dtype=object), 1e-5))
-    spots = generalise_points(
-        shapely.points(shapely.get_coordinates(snap.problem_spots.geometry.array))
-    )
-    coords = np.vstack([coords, shapely.get_coordinates(spots)])
-    from geo.geography import LOCALITIES
-
-    coords = np.vstack([coords, [[loc.lon, loc.lat] for loc in LOCALITIES]])
-    # view settings: the initial centre and the fitBounds corners of the outline and areas
-    views = [snap.municipality.centroid.coords[0], *np.reshape(snap.municipality.bounds, (2, 2))]
-    for geom in snap.areas.geometry:
-        views += list(np.reshape(geom.buffer(0.02).bounds, (2, 2)))
-    coords = np.vstack([coords, views])
-    return {(round(x, 5), round(y, 5)) for x, y in coords}
-
-
 @pytest.mark.parametrize("area", [None, "dio"])
 def test_html_has_no_patrol_position_or_time(snap, area):
     doc = decoded(handout_html(snap, HandoutSpec(YEAR, area), T))
-    allowed = public_vertices(snap)
-    pairs = {(round(float(a), 5), round(float(b), 5)) for a, b in PAIR.findall(doc)}
-    lonlat = {p for p in pairs if 13 < p[0] < 15 and 56 < p[1] < 57}
-    latlon = {(b, a) for a, b in pairs if 56 < a < 57 and 13 < b < 15}  # Leaflet order
-    assert lonlat | latlon, "the map's coordinates were not found"
-    assert (lonlat | latlon) <= allowed, sorted((lonlat | latlon) - allowed)[:5]
-    fixes = snap.fixes
-    raw = {(round(x, 5), round(y, 5)) for x, y in zip(fixes.lon, fixes.lat, strict=True)}
-    assert not (lonlat | latlon) & (raw - allowed)
-    assert not re.search(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", doc)  # no timestamps
+    assert coordinates(doc), "the map's coordinates were not found"
+    assert patrol_leaks(doc, snap) == []
     assert "Ni sa – vi gjorde" in doc and "<3" in doc
 
 

@@ -23,6 +23,7 @@ from geo.filters import Filters
 from geo.i18n import Translate
 from geo.mapview import style
 from geo.model import LOCAL_TZ, PresenceKind
+from geo.roles import TimeUnit
 from geo.snapshot import KINDS, Snapshot
 
 
@@ -63,9 +64,15 @@ class LayerSet:
 def areas_layer(
     snap: Snapshot, table: pd.DataFrame, days_in_period: int, t: Translate
 ) -> folium.FeatureGroup:
-    """Areas shaded by the share of days with presence; red outline where none."""
+    """Areas shaded by the share of days with presence; red outline where none.
+
+    Tiers that know presence only by week or month shade by hours per 1,000 residents
+    relative to the best-served area instead (days are unknown there).
+    """
     fg = folium.FeatureGroup(name=t("layer_areas"), show=True)
     rows = table.set_index("area_id")
+    by_days = snap.tier.time_unit == TimeUnit.EXACT
+    best = float(pd.to_numeric(table["hours_per_1000"], errors="coerce").max() or 0) or 1.0
     props = []
     for area_id, name, kind, approx in zip(
         snap.areas["id"],
@@ -75,13 +82,20 @@ def areas_layer(
         strict=True,
     ):
         r = rows.loc[area_id] if area_id in rows.index else None
-        days = int(r["days"]) if r is not None else 0
         hours = float(r["hours"]) if r is not None else 0.0
-        pct = 100 * days / max(days_in_period, 1)
+        if by_days:
+            days = int(r["days"]) if r is not None else 0
+            pct = 100 * days / max(days_in_period, 1)
+            shading = t("tip_days", days=days, pct=round(pct))
+        else:
+            per_1000 = r["hours_per_1000"] if r is not None else 0.0
+            pct = 0.0 if pd.isna(per_1000) else 100 * float(per_1000) / best
+            days = 1 if hours > 0 else 0
+            shading = t("tip_per_1000", value="–" if pd.isna(per_1000) else per_1000)
         colour = style.coverage_colour(pct)
         tip = (
             f"<b>{esc(name)}</b> ({esc(t('kind_' + kind))})<br>"
-            f"{esc(t('tip_days', days=days, pct=round(pct)))}<br>"
+            f"{esc(shading)}<br>"
             f"{esc(t('tip_hours', hours=round(hours, 1)))}"
             + (f"<br><i>{esc(t('approximate_boundary'))}</i>" if approx == 1 else "")
         )
@@ -223,25 +237,34 @@ def spots_layer(
         return fg
     follow = spot_follow_up(snap, spots, params, filters.kinds).set_index("uid")
     radius, days = int(params.spot_radius_m), params.spot_days
+    tier = snap.tier
     props = []
     for row in spots.itertuples():
         f = follow.loc[row.uid]
-        near = (
-            t("followed_up_yes", minutes=int(f["minutes_within"]), radius=radius)
-            if f["followed_up"]
-            else t("followed_up_no", radius=radius, days=days)
-        )
-        nearest = "–" if pd.isna(f["nearest_m"]) else f"{int(f['nearest_m'])} m"
-        popup = (
-            f"<b>{esc(t('cat_' + row.category))}</b><br>{esc(row.description)}<br>"
-            f"{esc(t('status'))}: {esc(t('status_' + row.status))}<br>"
-            f"{esc(t('response'))}: {esc(row.response)}<br>"
-            f"{esc(t('residents_named', n=row.residents))}<br>"
-            f"{esc(near)}; {esc(t('nearest_presence'))}: {esc(nearest)}"
-        )
+        category = t("cat_" + row.category)
+        lines = [
+            f"<b>{esc(category)}</b>",
+            esc(row.description),
+            f"{esc(t('status'))}: {esc(t('status_' + row.status))}",
+            f"{esc(t('response'))}: {esc(row.response)}",
+        ]
+        lines.append(esc(t("residents_named", n=row.residents)))
+        if tier.exact_presence:
+            near = (
+                t("followed_up_yes", minutes=int(f["minutes_within"]), radius=radius)
+                if f["followed_up"]
+                else t("followed_up_no", radius=radius, days=days)
+            )
+            nearest = "–" if pd.isna(f["nearest_m"]) else f"{int(f['nearest_m'])} m"
+            lines.append(f"{esc(near)}; {esc(t('nearest_presence'))}: {esc(nearest)}")
+        elif not pd.isna(f["followed_up"]):
+            key = "followed_up_week_yes" if f["followed_up"] else "followed_up_week_no"
+            lines.append(esc(t(key)))
+        else:
+            lines.append(f"<i>{esc(t('spot_generalised', grid=int(tier.spot_grid_m or 0)))}</i>")
         props.append(
             {
-                "popup": popup,
+                "popup": "<br>".join(lines),
                 "tip": esc(row.description),
                 "style": style.spot_marker(row.category, row.status),
             }
@@ -273,13 +296,15 @@ def roads_layer(
     ctrl = road_controls(snap, filters, params).set_index("uid")
     props = []
     for _, row in snap.roads.iterrows():
-        n = int(ctrl.loc[row["uid"], "controls"])
+        count = ctrl.loc[row["uid"], "controls"]
+        n = 1 if pd.isna(count) else int(count)  # withheld counts are 1 or 2
+        shown = t("controls_withheld") if pd.isna(count) else t("controls_in_period", n=n)
         heavy = row["heavy_per_day"]
         tip = (
             f"<b>{esc(row['road'])}</b> – {esc(row['locality'])}<br>"
             f"{esc(t('heavy_per_day'))}: {esc(heavy)}"
             + (f" ({esc(t('example_value'))})" if row["heavy_per_day_is_example"] == 1 else "")
-            + f"<br>{esc(t('controls_in_period', n=n))}"
+            + f"<br>{esc(shown)}"
         )
         props.append(
             {
@@ -309,12 +334,10 @@ def build_layers(
 ) -> LayerSet:
     """All data layers for the current filters, in drawing order."""
     days = int(round((filters.period.end - filters.period.start) / pd.Timedelta(days=1)))
+    areas = areas_layer(snap, table, days, t)
+    roads = roads_layer(snap, filters, params, t)
+    spots = spots_layer(snap, filters, params, t)
+    if not snap.tier.exact_presence:  # only area figures: no patrol or control points
+        return LayerSet([areas, roads, spots], "areas", 0)
     presence, mode, n = presence_layer(snap, filters, t, raw_points_max)
-    groups = [
-        areas_layer(snap, table, days, t),
-        presence,
-        roads_layer(snap, filters, params, t),
-        controls_layer(snap, filters, t),
-        spots_layer(snap, filters, params, t),
-    ]
-    return LayerSet(groups, mode, n)
+    return LayerSet([areas, presence, roads, controls_layer(snap, filters, t), spots], mode, n)

@@ -107,6 +107,12 @@ class Store(Protocol):
         """A number that grows with every committed write (a cache key)."""
         ...
 
+    def log_event(
+        self, user: str, action: str, subject: str, detail: dict[str, object] | None = None
+    ) -> None:
+        """Audit a sign-in or export (changes no data, so the data version stays)."""
+        ...
+
     def audit_log(self, limit: int = 200) -> pd.DataFrame:
         """The newest audit entries: who changed what, when."""
         ...

@@ -244,8 +244,9 @@ class GeoPackageStore:
         return conn
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One serialised write transaction; bumps the data version on commit."""
+    def _write(self, *, bump: bool = True) -> Iterator[sqlite3.Connection]:
+        """One serialised write transaction; bumps the data version on commit (unless
+        ``bump`` is false: for log entries that change no data)."""
         try:
             self._lock.acquire(timeout=self._lock_timeout)
         except Timeout as exc:
@@ -263,7 +264,8 @@ class GeoPackageStore:
                         time.sleep(0.05 * (attempt + 1))
                 try:
                     yield conn
-                    conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+                    if bump:
+                        conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
                     conn.execute("COMMIT")
                 except BaseException:
                     conn.execute("ROLLBACK")
@@ -605,6 +607,14 @@ class GeoPackageStore:
             "VALUES (?, ?, ?, ?, ?, NULL, NULL)",
             [(now, user, action, layer, uid) for uid in stored["uid"]],
         )
+
+    def log_event(
+        self, user: str, action: str, subject: str, detail: dict[str, object] | None = None
+    ) -> None:
+        """Audit something that changes no data: a sign-in (``subject``: the account), a
+        refused sign-in, an export (``subject``: what was exported). Cached views stay."""
+        with self._write(bump=False) as conn:
+            self._audit(conn, user, action, "session", subject, None, detail)
 
     def audit_log(self, limit: int = 200) -> pd.DataFrame:
         """The newest ``limit`` audit entries, newest first."""

@@ -1,0 +1,255 @@
+"""The tier views: each role's snapshot holds nothing finer than its tier allows."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geo.config import Settings
+from geo.coverage import (
+    CoverageParams,
+    area_gaps,
+    presence_by_area,
+    road_controls,
+    spot_follow_up,
+    weekly_balance,
+)
+from geo.crs import to_sweref
+from geo.export_data import selected_layers, to_csv_zip
+from geo.filters import Filters, custom_period
+from geo.i18n import translator
+from geo.mapview.basemap import build_base_map
+from geo.mapview.layers import build_layers
+from geo.model import LOCAL_TZ
+from geo.roles import TIERS, Role, tier_for
+from geo.snapshot import Snapshot, load_snapshot
+from geo.store import GeoPackageStore
+from geo.tiers import view_for
+from geo.views import area_table, control_table, spot_table
+from tests.leaks import coordinates, decoded, patrol_leaks
+
+YEAR = Filters(custom_period("2018-01-01", "2018-12-31"))
+LATER = pd.Timestamp("2026-11-25", tz="UTC")
+t = translator("sv")
+
+
+@pytest.fixture(scope="module")
+def exact(demo_store: GeoPackageStore) -> Snapshot:
+    return load_snapshot(demo_store)
+
+
+@pytest.fixture(scope="module")
+def municipality(exact: Snapshot) -> Snapshot:
+    return view_for(exact, TIERS[Role.MUNICIPALITY], LATER)
+
+
+@pytest.fixture(scope="module")
+def council(exact: Snapshot) -> Snapshot:
+    return view_for(exact, TIERS[Role.COUNCIL], LATER)
+
+
+def _local(epoch: np.ndarray) -> pd.DatetimeIndex:
+    return pd.to_datetime(epoch, unit="s", utc=True).tz_convert(LOCAL_TZ)
+
+
+def _area_points(snap: Snapshot) -> set[tuple[float, float]]:
+    p = snap.areas.geometry.representative_point()
+    return set(zip(np.round(p.x, 5), np.round(p.y, 5), strict=True))
+
+
+def test_unknown_or_missing_role_gets_the_public_tier() -> None:
+    assert tier_for(None) == TIERS[Role.COUNCIL]
+    assert tier_for("admin") == TIERS[Role.COUNCIL]
+    assert tier_for("police") == TIERS[Role.POLICE]
+
+
+def test_police_view_is_the_exact_snapshot(exact: Snapshot) -> None:
+    police = view_for(exact, TIERS[Role.POLICE], LATER)
+    assert police.fixes is exact.fixes and police.presence is exact.presence
+
+
+def test_municipality_fixes_are_area_points_on_monday_midnights(
+    exact: Snapshot, municipality: Snapshot
+) -> None:
+    fx = municipality.fixes
+    assert len(fx) > 0 and len(fx) < len(exact.fixes)
+    places = set(zip(fx.lon, fx.lat, strict=True))
+    assert places <= _area_points(exact)
+    local = _local(fx.t)
+    assert (local.day_of_week == 0).all() and (local.hour == 0).all() and (local.minute == 0).all()
+    # No exact fix position survives anywhere in the arrays.
+    exact_xy = set(zip(np.round(exact.fixes.lon, 5), np.round(exact.fixes.lat, 5), strict=True))
+    assert not (places & exact_xy - _area_points(exact))
+
+
+def test_municipality_keeps_hours_and_visits_per_area(
+    exact: Snapshot, municipality: Snapshot
+) -> None:
+    ours = presence_by_area(municipality, YEAR, CoverageParams())
+    theirs = presence_by_area(exact, YEAR, CoverageParams())
+    assert np.allclose(ours["hours"], theirs["hours"], atol=0.2)
+    assert (ours["visits"] == theirs["visits"]).all()
+    assert (ours["controls"] == theirs["controls"]).all()
+    assert ours["days"].isna().all()
+
+
+def test_municipality_presence_records_lose_place_time_and_people(
+    municipality: Snapshot,
+) -> None:
+    p = municipality.presence
+    assert not {"unit", "note", "updated_by", "created_utc"} & set(p.columns)
+    starts = p["start"].dt.tz_convert(LOCAL_TZ)
+    assert (starts.dt.day_of_week == 0).all() and (starts.dt.hour == 0).all()
+    assert set(p.geometry.geom_type.dropna()) == {"Point"}
+
+
+def test_municipality_spots_exact_with_follow_up_decided_on_exact_data(
+    exact: Snapshot, municipality: Snapshot
+) -> None:
+    assert municipality.problem_spots.geometry.equals(exact.problem_spots.geometry)
+    ours = spot_follow_up(municipality, municipality.problem_spots, CoverageParams())
+    theirs = spot_follow_up(exact, exact.problem_spots, CoverageParams())
+    assert (ours["followed_up"].to_numpy() == theirs["followed_up"].to_numpy()).all()
+    assert ours["nearest_m"].isna().all()  # a distance to a patrol is finer than the area
+    firsts = pd.Series(ours["first_within"]).dropna()
+    assert all(v.hour == 0 and v.day_of_week == 0 for v in firsts)
+
+
+def test_council_fixes_are_month_starts_and_delayed(exact: Snapshot) -> None:
+    now = pd.Timestamp("2018-07-10", tz="UTC")
+    view = view_for(exact, TIERS[Role.COUNCIL], now)
+    local = _local(view.fixes.t)
+    assert (local.day == 1).all() and (local.hour == 0).all()
+    # Two weeks before 10 July is 26 June: June is not over then, so May is the last month.
+    assert local.max() == pd.Timestamp("2018-05-01", tz=LOCAL_TZ)
+    assert view.presence["start"].max() < pd.Timestamp("2018-06-01", tz=LOCAL_TZ)
+
+
+def test_council_tables_withhold_small_counts(exact: Snapshot, council: Snapshot) -> None:
+    march = Filters(custom_period("2018-03-01", "2018-03-31"))
+    table = presence_by_area(council, march, CoverageParams())
+    exact_table = presence_by_area(exact, march, CoverageParams())
+    small = (exact_table["visits"] > 0) & (exact_table["visits"] < 3)
+    assert small.any(), "the demo month should have an area with one or two visits"
+    assert table.loc[small, "visits"].isna().all()
+    assert (table.loc[exact_table["visits"] == 0, "visits"] == 0).all()
+    assert (table["hours"] == table["hours"].round(0)).all()
+    shown = area_table(table, t)
+    assert t("col_days") not in shown.columns
+
+
+def test_council_spots_on_the_grid_without_follow_up(exact: Snapshot, council: Snapshot) -> None:
+    spots = council.problem_spots
+    x, y = to_sweref(shapely.get_x(spots.geometry.array), shapely.get_y(spots.geometry.array))
+    ex, ey = to_sweref(
+        shapely.get_x(exact.problem_spots.geometry.array),
+        shapely.get_y(exact.problem_spots.geometry.array),
+    )
+    # Cell centres (rounding to 5 decimals moves them by under a metre).
+    assert np.allclose(np.asarray(x) % 500, 250, atol=2)
+    assert np.allclose(np.asarray(y) % 500, 250, atol=2)
+    moved = np.hypot(np.asarray(x) - ex, np.asarray(y) - ey)
+    assert (moved <= 500 / np.sqrt(2) + 2).all() and moved.max() > 50
+    assert {"updated_by", "created_utc"}.isdisjoint(spots.columns)
+    assert all(d.endswith("-01") for d in spots["reported"])
+    follow = spot_follow_up(council, spots, CoverageParams())
+    assert follow["followed_up"].isna().all()
+    table = spot_table(council, YEAR, CoverageParams(), t)
+    assert t("col_followed_up") not in table.columns
+    assert t("col_nearest_m") not in table.columns
+
+
+def test_council_dialogues_and_activities_carry_no_names(council: Snapshot) -> None:
+    assert "organisers" not in council.dialogues.columns
+    assert "note" not in council.activities.columns
+    assert "updated_by" not in council.activities.columns
+    assert all(d.endswith("-01") for d in council.activities["date"])
+
+
+def test_council_control_table_is_area_by_month(council: Snapshot) -> None:
+    table = control_table(council, YEAR, t)
+    assert len(table) > 0
+    assert table[t("col_start")].str.fullmatch(r"\d{4}-\d{2}").all()
+    counts = table[t("col_controls")]
+    assert not ((counts > 0) & (counts < 3)).any()
+    withheld = counts.isna()
+    assert table.loc[withheld, t("col_vehicles_checked")].isna().all()
+
+
+def test_road_controls_survive_the_coarse_positions(
+    exact: Snapshot, municipality: Snapshot
+) -> None:
+    ours = road_controls(municipality, YEAR, CoverageParams())
+    theirs = road_controls(exact, YEAR, CoverageParams())
+    assert (ours["controls"].to_numpy() == theirs["controls"].to_numpy()).all()
+
+
+def test_council_balance_is_monthly(council: Snapshot) -> None:
+    monthly = weekly_balance(council, YEAR)
+    assert monthly.columns[0] == "month_start"
+    assert len(monthly) == 12
+
+
+def test_coarse_gaps_only_when_the_whole_unit_is_old(exact: Snapshot, council: Snapshot) -> None:
+    period = Filters(custom_period("2018-06-01", "2018-06-30"))
+    gaps = set(area_gaps(council, period, CoverageParams())["area_id"])
+    exact_gaps = set(area_gaps(exact, period, CoverageParams())["area_id"])
+    assert gaps <= exact_gaps  # never a gap the exact data does not have
+
+
+def test_council_map_and_export_hold_no_patrol_position(exact: Snapshot, council: Snapshot) -> None:
+    table = presence_by_area(council, YEAR, CoverageParams())
+    layers = build_layers(council, YEAR, CoverageParams(), table, t)
+    assert layers.presence_mode == "areas"
+    m = build_base_map(council, Settings(tile_url=""), t)
+    for group in layers.groups:
+        group.add_to(m)
+    html = m.get_root().render()
+    assert coordinates(decoded(html))
+    assert patrol_leaks(html, exact) == []
+    chosen = selected_layers(council, YEAR)
+    assert set(chosen) == {"presence_area_month", "problem_spots", "roads"}
+    exported = to_csv_zip(chosen)
+    with zipfile.ZipFile(io.BytesIO(exported)) as z:
+        text = "\n".join(z.read(n).decode("utf-8") for n in z.namelist())
+    assert patrol_leaks(text, exact) == []
+    by_month = pd.read_csv(
+        io.StringIO(
+            zipfile.ZipFile(io.BytesIO(exported)).read("presence_area_month.csv").decode("utf-8")
+        )
+    )
+    assert not ((by_month["visits"] > 0) & (by_month["visits"] < 3)).any()
+
+
+def test_police_map_holds_the_exact_tracks(exact: Snapshot) -> None:
+    week = Filters(custom_period("2018-05-01", "2018-05-03"))
+    table = presence_by_area(exact, week, CoverageParams())
+    layers = build_layers(exact, week, CoverageParams(), table, t)
+    assert layers.presence_mode == "raw"
+    m = build_base_map(exact, Settings(tile_url=""), t)
+    for group in layers.groups:
+        group.add_to(m)
+    assert any("exact fix" in p for p in patrol_leaks(m.get_root().render(), exact))
+
+
+def test_periods_widen_to_whole_units() -> None:
+    from geo.roles import TimeUnit
+    from geo.timeunits import align_period, label, unit_end, unit_start
+
+    week = align_period(custom_period("2018-03-07", "2018-03-08"), TimeUnit.WEEK)
+    assert (str(week.start.date()), str(week.end.date())) == ("2018-03-05", "2018-03-12")
+    month = align_period(custom_period("2018-03-30", "2018-04-02"), TimeUnit.MONTH)
+    assert (str(month.start.date()), str(month.end.date())) == ("2018-03-01", "2018-05-01")
+    # Across the DST switch (25 March 2018) the unit still starts at local midnight.
+    t = np.array([int(pd.Timestamp("2018-03-28 12:00", tz=LOCAL_TZ).timestamp())])
+    start = pd.Timestamp(int(unit_start(t, TimeUnit.WEEK)[0]), unit="s", tz="UTC")
+    assert start.tz_convert(LOCAL_TZ) == pd.Timestamp("2018-03-26", tz=LOCAL_TZ)
+    end = pd.Timestamp(int(unit_end(t, TimeUnit.MONTH)[0]), unit="s", tz="UTC")
+    assert end.tz_convert(LOCAL_TZ) == pd.Timestamp("2018-04-01", tz=LOCAL_TZ)
+    when = pd.Timestamp("2018-03-28 14:05", tz=LOCAL_TZ)
+    assert [label(when, u) for u in TimeUnit] == ["2018-03-28 14:05", "2018 v.13", "2018-03"]
