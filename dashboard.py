@@ -12,6 +12,8 @@ from geo.coverage import CoverageParams
 from geo.filters import QUICK_PICKS, Filters, custom_period, filters_from_query, period_for
 from geo.i18n import LANGUAGES
 from geo.model import LOCAL_TZ, PresenceKind, SpotCategory, SpotStatus
+from geo.roles import Role, TimeUnit
+from geo.timeunits import align_period
 from pages import _session as session
 
 st.set_page_config(page_title="Medborgarlöfte Älmhult", layout="wide")  # no page_icon: a
@@ -22,8 +24,35 @@ with st.sidebar:
 t = session.tr()
 settings = session.settings()
 store = session.store(str(settings.store_path))
-snap = session.snapshot(
-    str(settings.store_path), store.data_version(), settings.max_fix_gap_minutes
+
+# Who is looking decides the detail level of everything below (geo.tiers).
+viewer = session.current_viewer(settings, store)
+signed_in = viewer.method != "public"
+with st.sidebar:
+    if signed_in:
+        st.markdown(t("signed_in_as", user=viewer.name, role=t("role_" + viewer.tier.role)))
+        if viewer.role is None:
+            st.caption(t("oidc_no_account"))
+        if st.button(t("sign_out"), key="sign_out"):
+            store.log_event(viewer.name, "sign_out", viewer.name)
+            session.sign_out()
+            st.rerun()
+    elif settings.public_view:
+        st.caption(t("not_signed_in"))
+        with st.expander(t("sign_in")):
+            session.sign_in_form(settings, store, t)
+if not signed_in and not settings.public_view:
+    st.title(t("app_title"))
+    st.info(t("sign_in_required"))
+    session.sign_in_form(settings, store, t)
+    st.stop()
+tier = viewer.tier
+snap = session.tiered_snapshot(
+    str(settings.store_path),
+    store.data_version(),
+    settings,
+    tier.role.value,
+    pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d"),
 )
 
 # Filters from the URL (live links) become the widgets' defaults. They are kept under
@@ -57,14 +86,13 @@ with st.sidebar:
         period = custom_period(*chosen) if len(chosen) == 2 else custom_period(first, last)
     else:
         period = period_for(pick, extent.end - pd.Timedelta(seconds=1))
+    period = align_period(period, tier.time_unit)
     shown_end = (period.end - pd.Timedelta(seconds=1)).tz_convert(LOCAL_TZ)
-    st.caption(
-        t(
-            "period_caption",
-            start=period.start.strftime("%Y-%m-%d"),
-            end=shown_end.strftime("%Y-%m-%d"),
-        )
-    )
+    dates = {"start": period.start.strftime("%Y-%m-%d"), "end": shown_end.strftime("%Y-%m-%d")}
+    if tier.time_unit == TimeUnit.EXACT:
+        st.caption(t("period_caption", **dates))
+    else:
+        st.caption(t("period_aligned", unit=t("unit_" + tier.time_unit), **dates))
     kinds = st.multiselect(
         t("presence_kinds"),
         [k.value for k in PresenceKind],
@@ -104,10 +132,21 @@ with st.sidebar:
         help=t("show_tiles_help"),
     )
     with st.expander(t("rules")):
+        fixed = not tier.adjust_rules  # follow-up was decided on exact data with the defaults
+        if fixed:
+            st.caption(t("rules_fixed"))
         radius = st.slider(
-            t("spot_radius"), 50, 2000, int(settings.spot_radius_m), 50, key="radius"
+            t("spot_radius"),
+            50,
+            2000,
+            int(settings.spot_radius_m),
+            50,
+            key="radius",
+            disabled=fixed,
         )
-        days = st.slider(t("spot_days"), 1, 60, settings.spot_follow_up_days, key="days")
+        days = st.slider(
+            t("spot_days"), 1, 60, settings.spot_follow_up_days, key="days", disabled=fixed
+        )
         dwell = st.slider(t("dwell"), 1, 60, int(settings.dwell_minutes), key="dwell")
         gap_weeks = st.slider(t("gap_weeks"), 1, 12, 4, key="gap_weeks")
 
@@ -118,20 +157,33 @@ filters = Filters(
     categories=tuple(categories) or None,
     statuses=tuple(statuses) or None,
 )
+if fixed:  # the values the view was built with, whatever the widgets say
+    radius, days = int(settings.spot_radius_m), settings.spot_follow_up_days
 params = CoverageParams(
     dwell_minutes=dwell, spot_radius_m=radius, spot_days=days, gap_weeks=gap_weeks
 )
 st.session_state["_context"] = session.Context(
-    settings, store, snap, filters, params, t, session.language(), show_tiles
+    settings, store, snap, filters, params, t, session.language(), show_tiles, viewer
 )
 
-nav = st.navigation(
-    [
-        st.Page("pages/overview.py", title=t("page_overview"), default=True),
-        st.Page("pages/coverage.py", title=t("page_coverage")),
-        st.Page("pages/promise.py", title=t("page_promise")),
+# The detail level is part of every page: say which one and why.
+if tier.role == Role.POLICE:
+    st.caption(t("tier_police"))
+else:
+    st.info(t("tier_" + tier.role))
+    with st.expander(t("tier_why")):
+        st.write(t("tier_why_text"))
+
+pages = [
+    st.Page("pages/overview.py", title=t("page_overview"), default=True),
+    st.Page("pages/coverage.py", title=t("page_coverage")),
+    st.Page("pages/promise.py", title=t("page_promise")),
+]
+if tier.can_edit:
+    pages += [
         st.Page("pages/register.py", title=t("page_register")),
         st.Page("pages/import_data.py", title=t("page_import")),
     ]
-)
-nav.run()
+if tier.read_audit:
+    pages.append(st.Page("pages/audit.py", title=t("page_audit")))
+st.navigation(pages).run()

@@ -41,7 +41,12 @@ def styled(table: pd.DataFrame) -> Styler:
 
 
 def balance_trend(weekly: pd.DataFrame, weeks: int = 4) -> float | None:
-    """Change of the countryside share (percentage points): last ``weeks`` vs the ones before."""
+    """Change of the countryside share (percentage points): last ``weeks`` vs the ones before.
+
+    None when there are too few weeks, or the rows are months (the public tier).
+    """
+    if weekly.columns[0] != "week_start":
+        return None
     share = weekly["countryside_share"].dropna()
     if len(share) < 2 * weeks:
         return None
@@ -195,3 +200,21 @@ def incident_table(store_incidents: pd.DataFrame, filters: Filters, t: Translate
             t("col_source"): rows["url"].fillna("").to_numpy(),
         }
     )
+
+
+def audit_table(
+    log: pd.DataFrame, actions: list[str] | None = None, user: str | None = None
+) -> pd.DataFrame:
+    """Audit entries (newest first), optionally only some actions or one user; the stored
+    before/after values are shown as text, shortened."""
+    rows = log
+    if actions:
+        rows = rows[rows["action"].isin(actions)]
+    if user:
+        rows = rows[rows["user"].str.contains(user, case=False, regex=False, na=False)]
+    out = rows[["ts_utc", "user", "action", "layer", "uid"]].copy()
+    out["detail"] = [
+        (str(after if isinstance(after, str) else before or ""))[:200]
+        for before, after in zip(rows["before"], rows["after"], strict=True)
+    ]
+    return out.reset_index(drop=True)

@@ -41,14 +41,14 @@ st.caption(t("denominators_note"))
 st.table(styled(area_table(table, t)))
 
 st.subheader(t("weekly_balance"))
-chart = weekly.set_index("week_start")[["town_hours", "countryside_hours"]].rename(
+chart = weekly.set_index(weekly.columns[0])[["town_hours", "countryside_hours"]].rename(
     columns={"town_hours": t("town"), "countryside_hours": t("countryside")}
 )
-st.bar_chart(chart, stack=True, y_label=t("hours"), x_label=t("week"))
+st.bar_chart(chart, stack=True, y_label=t("hours"), x_label=t("col_" + weekly.columns[0]))
 st.table(styled(weekly.rename(columns=lambda c: t("col_" + c))))
 
 st.subheader(t("table_gaps", weeks=params.gap_weeks))
-st.table(styled(gap_table(area_gaps(snap, filters, params), t)))
+st.table(styled(gap_table(area_gaps(snap, filters, params), t, snap.tier.time_unit)))
 st.subheader(t("table_spots"))
 st.caption(t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days))
 st.table(styled(spot_table(snap, filters, params, t)))
@@ -57,30 +57,35 @@ st.table(styled(road_table(snap, filters, params, t)))
 st.subheader(t("table_controls"))
 st.table(styled(control_table(snap, filters, t)))
 
-incidents = ctx.store.query("incidents", period=filters.period)
+incidents = incident_table(snap.incidents, filters, t)
 if len(incidents):
     st.subheader(t("table_incidents"))
     st.caption(t("incidents_caption"))
-    st.table(styled(incident_table(incidents, filters, t)))
+    st.table(styled(incidents))
 
 st.subheader(t("export_data"))
-st.caption(t("export_caption"))
-layers = selected_layers(snap, filters)
+st.caption(t("export_caption") if ctx.tier.raw_export else t("export_public_note"))
+layers = selected_layers(snap, filters)  # at the viewer's tier
+period = f"{filters.period.start:%Y-%m-%d}/{filters.period.end:%Y-%m-%d}"
 c1, c2, c3 = st.columns(3)
 c1.download_button(
     "GeoPackage",
-    lambda: to_geopackage(layers),
+    ctx.logged("geopackage", lambda: to_geopackage(layers), period=period),
     "almhult.gpkg",
     "application/geopackage+sqlite3",
     key="dl_gpkg",
 )
 c2.download_button(
     "GeoJSON (zip)",
-    lambda: to_geojson_zip(layers),
+    ctx.logged("geojson_zip", lambda: to_geojson_zip(layers), period=period),
     "almhult-geojson.zip",
     "application/zip",
     key="dl_geojson",
 )
 c3.download_button(
-    "CSV (zip)", lambda: to_csv_zip(layers), "almhult-csv.zip", "application/zip", key="dl_csv"
+    "CSV (zip)",
+    ctx.logged("csv_zip", lambda: to_csv_zip(layers), period=period),
+    "almhult-csv.zip",
+    "application/zip",
+    key="dl_csv",
 )

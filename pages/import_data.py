@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo.editing import Editor
 from geo.errors import ImportRejected
-from geo.imports import commit
 from geo.imports.files import FILE_TYPES, TABLES, prepare_file
 from geo.imports.tabular import COORDINATES, guess_mapping, read_table
 from geo.model import SCHEMAS, PresenceKind
@@ -14,14 +14,19 @@ from pages._session import current_context
 
 ctx = current_context()
 t, store = ctx.t, ctx.store
+editor = Editor(store, ctx.viewer.name, ctx.tier)
 limit = ctx.settings.upload_max_mb
+layers = [x for x in ("presence", "problem_spots") if editor.may_edit(x)]
 
 st.title(t("page_import"))
+if not layers:
+    st.info(t("no_edit_rights"))
+    st.stop()
 st.caption(t("import_intro", limit=limit))
 upload = st.file_uploader(t("import_file"), type=list(FILE_TYPES), key="import_upload")
 layer = st.radio(
     t("import_layer"),
-    ["presence", "problem_spots"],
+    layers,
     horizontal=True,
     format_func=lambda x: t("layer_" + x),
     key="import_layer",
@@ -31,10 +36,6 @@ kind = st.selectbox(
     [k.value for k in PresenceKind],
     format_func=lambda k: t("kind_" + k),
     key="import_kind",
-)
-user = (
-    st.text_input(t("import_user"), value="", key="import_user", help=t("import_user_help"))
-    or "okänd"
 )
 
 if upload is not None:
@@ -64,6 +65,10 @@ if upload is not None:
     except ImportRejected as exc:
         st.error(t("import_refused", reason=str(exc)))
         st.stop()
+    refused = [r.layer for r in results if not editor.may_edit(r.layer)]
+    results = [r for r in results if editor.may_edit(r.layer)]
+    if refused:
+        st.warning(t("no_edit_rights") + " " + ", ".join(t("layer_" + x) for x in refused))
 
     for r in results:
         st.subheader(t("layer_" + r.layer))
@@ -83,6 +88,6 @@ if upload is not None:
         bar = st.progress(0.0, text=t("import_writing"))
         written = 0
         for i, r in enumerate(results, 1):
-            written += len(commit(store, r, user=user))
+            written += len(editor.import_result(r))
             bar.progress(i / len(results), text=t("import_writing"))
         st.success(t("import_done", n=written))

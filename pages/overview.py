@@ -24,7 +24,8 @@ trend = balance_trend(weekly)
 gaps = area_gaps(snap, filters, params)
 
 spots = spot_table(snap, filters, params, t)
-not_followed = int((spots[t("col_followed_up")] == t("no")).sum())
+known = t("col_followed_up") in spots.columns  # not in the public tier
+not_followed = int((spots[t("col_followed_up")] == t("no")).sum()) if known else 0
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(
     t("headline_countryside_share"),
@@ -39,8 +40,10 @@ village_gaps = gaps[gaps["kind"] != "countryside"]
 c3.metric(t("headline_gaps", weeks=params.gap_weeks), len(village_gaps))
 c4.metric(
     t("headline_spots_without"),
-    f"{not_followed} / {len(spots)}",
-    help=t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days),
+    f"{not_followed} / {len(spots)}" if known else "–",
+    help=t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days)
+    if known
+    else t("follow_up_hidden"),
 )
 st.markdown(
     t(
@@ -79,6 +82,6 @@ st.caption(t("map_caption"))
 st.subheader(t("table_areas"))
 st.table(styled(area_table(table, t)))
 st.subheader(t("table_gaps", weeks=params.gap_weeks))
-st.table(styled(gap_table(gaps, t)))
+st.table(styled(gap_table(gaps, t, snap.tier.time_unit)))
 st.subheader(t("table_spots"))
 st.table(styled(spots))

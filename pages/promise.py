@@ -8,6 +8,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from geo.editing import Editor
 from geo.errors import GeoError
 from geo.handout import PAPER, HandoutSpec, handout_html, render_pages
 from geo.i18n import translator
@@ -17,7 +18,8 @@ from geo.views import styled
 from pages._session import current_context
 
 ctx = current_context()
-t, snap, store = ctx.t, ctx.snap, ctx.store
+t, snap = ctx.t, ctx.snap
+editor = Editor(ctx.store, ctx.viewer.name, ctx.tier)
 # Material icons ship with Streamlit (no emoji font or CDN needed); colour plus words.
 BADGE = {
     "met": ":green[:material/check_circle:]",
@@ -89,69 +91,76 @@ else:
     d1, d2, d3 = st.columns(3)
     d1.download_button(
         t("download_html"),
-        lambda: handout_html(snap, spec, ht),
+        ctx.logged("handout.html", lambda: handout_html(snap, spec, ht), year=year, area=place),
         f"{stem}.html",
         "text/html",
         key="dl_handout_html",
     )
     d2.download_button(
         t("download_png"),
-        lambda: render_pages(snap, spec, ht, ("png",))[0],
+        ctx.logged(
+            "handout.png", lambda: render_pages(snap, spec, ht, ("png",))[0], year=year, area=place
+        ),
         f"{stem}.png",
         "image/png",
         key="dl_handout_png",
     )
     d3.download_button(
         t("download_pdf"),
-        lambda: render_pages(snap, spec, ht, ("pdf",))[1],
+        ctx.logged(
+            "handout.pdf", lambda: render_pages(snap, spec, ht, ("pdf",))[1], year=year, area=place
+        ),
         f"{stem}.pdf",
         "application/pdf",
         key="dl_handout_pdf",
     )
 
-st.subheader(t("promise_new"))
-with st.form("form_promise"):
-    new_year = st.number_input(t("promise_year"), 2000, 2100, (max(years) + 1) if years else 2019)
-    rows = st.data_editor(
-        pd.DataFrame([{"metric": m, "target": None, "sv": "", "en": ""} for m in METRICS]),
-        num_rows="dynamic",
-        hide_index=True,
-        key="promise_editor",
-        column_config={
-            "metric": st.column_config.SelectboxColumn(t("promise_metric"), options=METRICS)
-        },
-    )
-    signed = st.text_input(t("promise_signed_by"))
-    if st.form_submit_button(t("register_save")):
-        items = [
-            {
-                "id": f"{r['metric']}-{i}",
-                "metric": r["metric"],
-                "target": None if pd.isna(r["target"]) else float(r["target"]),
-                "sv": r["sv"],
-                "en": r["en"] or r["sv"],
-            }
-            for i, r in rows.iterrows()
-            if r["sv"]
-        ]
-        try:
-            store.add(
-                "promises",
-                pd.DataFrame(
-                    [
-                        {
-                            "uid": f"promise-{int(new_year)}",
-                            "year": int(new_year),
-                            "commitments": json.dumps(items, ensure_ascii=False),
-                            "signed_by": signed,
-                        }
-                    ]
-                ),
-            )
-        except GeoError as exc:
-            st.error(str(exc))
-        else:
-            st.success(t("register_saved"))
+if editor.may_edit("promises"):
+    st.subheader(t("promise_new"))
+    with st.form("form_promise"):
+        new_year = st.number_input(
+            t("promise_year"), 2000, 2100, (max(years) + 1) if years else 2019
+        )
+        rows = st.data_editor(
+            pd.DataFrame([{"metric": m, "target": None, "sv": "", "en": ""} for m in METRICS]),
+            num_rows="dynamic",
+            hide_index=True,
+            key="promise_editor",
+            column_config={
+                "metric": st.column_config.SelectboxColumn(t("promise_metric"), options=METRICS)
+            },
+        )
+        signed = st.text_input(t("promise_signed_by"))
+        if st.form_submit_button(t("register_save")):
+            items = [
+                {
+                    "id": f"{r['metric']}-{i}",
+                    "metric": r["metric"],
+                    "target": None if pd.isna(r["target"]) else float(r["target"]),
+                    "sv": r["sv"],
+                    "en": r["en"] or r["sv"],
+                }
+                for i, r in rows.iterrows()
+                if r["sv"]
+            ]
+            try:
+                editor.add(
+                    "promises",
+                    pd.DataFrame(
+                        [
+                            {
+                                "uid": f"promise-{int(new_year)}",
+                                "year": int(new_year),
+                                "commitments": json.dumps(items, ensure_ascii=False),
+                                "signed_by": signed,
+                            }
+                        ]
+                    ),
+                )
+            except GeoError as exc:
+                st.error(str(exc))
+            else:
+                st.success(t("register_saved"))
 
 if len(years) > 1:
     st.subheader(t("promise_archive"))

@@ -16,6 +16,7 @@ from shapely.geometry import Point, shape
 from streamlit_folium import st_folium
 
 from geo.crs import latlon
+from geo.editing import Editor
 from geo.errors import ConflictError, GeoError
 from geo.mapview.assets import localise
 from geo.mapview.basemap import build_base_map
@@ -25,13 +26,16 @@ from geo.views import styled
 from pages._session import current_context
 
 ctx = current_context()
-t, store, snap = ctx.t, ctx.store, ctx.snap
+t, snap = ctx.t, ctx.snap
+editor = Editor(ctx.store, ctx.viewer.name, ctx.tier)
 KEY = "register_map"
 
 st.title(t("page_register"))
+if not ctx.tier.can_edit:
+    st.info(t("no_edit_rights"))
+    st.stop()
 if message := st.session_state.pop("register_saved", None):
     st.success(message)
-user = st.text_input(t("import_user"), key="register_user", help=t("import_user_help")) or "okänd"
 
 clicked = (st.session_state.get(KEY) or {}).get("last_clicked")
 if clicked:  # a new click moves the coordinate inputs to it
@@ -92,7 +96,7 @@ def save(layer: str, record: dict[str, object], geometry: Point | None) -> None:
     """Add one record; show the store's error (record, field, reason) or reload."""
     frame = gpd.GeoDataFrame([record], geometry=[geometry], crs=4326)
     try:
-        store.add(layer, frame, user=user)
+        editor.add(layer, frame)
     except GeoError as exc:
         st.error(str(exc))
         return
@@ -100,214 +104,224 @@ def save(layer: str, record: dict[str, object], geometry: Point | None) -> None:
     st.rerun()
 
 
-tabs = st.tabs(
-    [
-        t("register_tab_spot"),
-        t("register_tab_presence"),
-        t("register_tab_control"),
-        t("register_tab_dialogue"),
-        t("register_tab_activity"),
-        t("register_tab_edit"),
-        t("register_tab_log"),
-    ]
-)
-with tabs[0], st.form("form_spot"):
-    category = st.selectbox(
-        t("col_category"), [c.value for c in SpotCategory], format_func=lambda c: t("cat_" + c)
-    )
-    description = st.text_area(t("col_description"), max_chars=1000)
-    dialogues = dict(
-        zip(
-            snap.dialogues["uid"],
-            snap.dialogues["date"] + " " + snap.dialogues["place"],
-            strict=True,
+# Only the forms of layers the role may change (the Editor refuses the others anyway).
+SECTIONS = {
+    "spot": "problem_spots",
+    "presence": "presence",
+    "control": "presence",
+    "dialogue": "dialogues",
+    "activity": "activities",
+    "edit": "problem_spots",
+    "log": None,
+}
+shown = [k for k, layer in SECTIONS.items() if layer is None or editor.may_edit(layer)]
+tab = dict(zip(shown, st.tabs([t("register_tab_" + k) for k in shown]), strict=True))
+if "spot" in tab:
+    with tab["spot"], st.form("form_spot"):
+        category = st.selectbox(
+            t("col_category"), [c.value for c in SpotCategory], format_func=lambda c: t("cat_" + c)
         )
-    )
-    dialogue = st.selectbox(
-        t("register_dialogue"), ["", *dialogues], format_func=lambda u: dialogues.get(u, "–")
-    )
-    reported = st.date_input(t("col_reported"), dt.date.today())
-    residents = st.number_input(t("register_residents"), 1, 10_000, 1)
-    status = st.selectbox(
-        t("col_status"), [s.value for s in SpotStatus], format_func=lambda s: t("status_" + s)
-    )
-    response = st.text_area(t("col_response"), max_chars=2000)
-    if st.form_submit_button(t("register_save")):
-        save(
-            "problem_spots",
-            dict(
-                category=category,
-                description=description,
-                dialogue_uid=dialogue or None,
-                reported=reported,
-                residents=residents,
-                status=status,
-                response=response,
-            ),
-            here,
-        )
-
-with tabs[1], st.form("form_presence"):
-    kind = st.selectbox(
-        t("col_kind"),
-        [PresenceKind.CAR_PATROL.value, PresenceKind.FOOT_PATROL.value, PresenceKind.OTHER.value],
-        format_func=lambda k: t("kind_" + k),
-    )
-    day = st.date_input(t("register_day"), dt.date.today())
-    a, b = st.columns(2)
-    start, end = (
-        a.time_input(t("col_start"), dt.time(20, 0)),
-        b.time_input(t("register_end"), dt.time(21, 0)),
-    )
-    unit = st.text_input(t("register_unit"))
-    note = st.text_input(t("col_place"))
-    use_line = st.checkbox(
-        t("register_use_line"),
-        value=drawn is not None,
-        disabled=drawn is None,
-        help=t("register_use_line_help"),
-    )
-    if st.form_submit_button(t("register_save")):
-        save(
-            "presence",
-            dict(
-                kind=kind,
-                start=local(day, start),
-                end=local(day, end),
-                unit=unit,
-                note=note,
-                source="form",
-            ),
-            drawn if use_line and drawn is not None else here,
-        )
-
-with tabs[2], st.form("form_control"):
-    day = st.date_input(t("register_day"), dt.date.today(), key="ctrl_day")
-    a, b = st.columns(2)
-    start, end = (
-        a.time_input(t("col_start"), dt.time(14, 0), key="ctrl_start"),
-        b.time_input(t("register_end"), dt.time(15, 0), key="ctrl_end"),
-    )
-    ctype = st.selectbox(
-        t("control_type"), [c.value for c in ControlType], format_func=lambda c: t("ctrl_" + c)
-    )
-    checked = st.number_input(t("col_vehicles_checked"), 0, 100_000, 0)
-    violations = st.number_input(t("col_violations"), 0, 100_000, 0)
-    note = st.text_input(t("col_place"), key="ctrl_note")
-    if st.form_submit_button(t("register_save")):
-        save(
-            "presence",
-            dict(
-                kind=PresenceKind.TRAFFIC_CONTROL.value,
-                start=local(day, start),
-                end=local(day, end),
-                control_type=ctype,
-                vehicles_checked=checked,
-                violations=violations,
-                note=note,
-                unit="Trafik",
-                source="form",
-            ),
-            here,
-        )
-
-with tabs[3], st.form("form_dialogue"):
-    day = st.date_input(t("register_day"), dt.date.today(), key="dlg_day")
-    place = st.text_input(t("col_place"), key="dlg_place")
-    participants = st.number_input(t("register_participants"), 0, 100_000, 0)
-    organisers = st.text_input(t("register_organisers"))
-    at_click = st.checkbox(t("register_at_point"), value=True, key="dlg_at")
-    if st.form_submit_button(t("register_save")):
-        save(
-            "dialogues",
-            dict(date=day, place=place, participants=participants, organisers=organisers),
-            here if at_click else None,
-        )
-
-with tabs[4], st.form("form_activity"):
-    day = st.date_input(t("register_day"), dt.date.today(), key="act_day")
-    kind = st.text_input(t("register_activity_kind"))
-    focus = st.selectbox(
-        t("register_focus"),
-        ["narcotics", "burglary", "traffic", "other"],
-        format_func=lambda f: t("focus_" + f),
-    )
-    target = st.selectbox(
-        t("register_target"),
-        ["youth", "parents", "residents", "other"],
-        format_func=lambda g: t("target_" + g),
-    )
-    partners = st.text_input(t("register_partners"), help=t("register_partners_help"))
-    place = st.text_input(t("col_place"), key="act_place")
-    if st.form_submit_button(t("register_save")):
-        save(
-            "activities",
-            dict(
-                date=day,
-                kind=kind,
-                focus=focus,
-                target_group=target,
-                partners=partners,
-                place=place,
-            ),
-            None,
-        )
-
-with tabs[5]:
-    spots = snap.problem_spots
-    names = dict(zip(spots["uid"], spots["description"], strict=True))
-    uid = st.selectbox(t("register_pick_spot"), list(names), format_func=names.get, key="edit_uid")
-    if uid:
-        row = spots.set_index("uid").loc[uid]
-        with st.form("form_edit"):
-            status = st.selectbox(
-                t("col_status"),
-                [s.value for s in SpotStatus],
-                index=[s.value for s in SpotStatus].index(row["status"]),
-                format_func=lambda s: t("status_" + s),
+        description = st.text_area(t("col_description"), max_chars=1000, help=t("texts_public"))
+        dialogues = dict(
+            zip(
+                snap.dialogues["uid"],
+                snap.dialogues["date"] + " " + snap.dialogues["place"],
+                strict=True,
             )
-            response = st.text_area(
-                t("col_response"),
-                "" if pd.isna(row["response"]) else row["response"],
-                max_chars=2000,
+        )
+        dialogue = st.selectbox(
+            t("register_dialogue"), ["", *dialogues], format_func=lambda u: dialogues.get(u, "–")
+        )
+        reported = st.date_input(t("col_reported"), dt.date.today())
+        residents = st.number_input(t("register_residents"), 1, 10_000, 1)
+        status = st.selectbox(
+            t("col_status"), [s.value for s in SpotStatus], format_func=lambda s: t("status_" + s)
+        )
+        response = st.text_area(t("col_response"), max_chars=2000)
+        if st.form_submit_button(t("register_save")):
+            save(
+                "problem_spots",
+                dict(
+                    category=category,
+                    description=description,
+                    dialogue_uid=dialogue or None,
+                    reported=reported,
+                    residents=residents,
+                    status=status,
+                    response=response,
+                ),
+                here,
             )
-            move = st.checkbox(t("register_move"))
-            if st.form_submit_button(t("register_save")):
-                changes: dict[str, object] = {"status": status, "response": response}
-                if move:
-                    changes["geometry"] = here
-                try:
-                    store.update(
-                        "problem_spots",
-                        uid,
-                        changes,
-                        expected_version=int(row["version"]),
-                        user=user,
-                    )
-                except ConflictError as exc:
-                    st.error(str(exc))  # the typed text stays in the form
-                except GeoError as exc:
-                    st.error(str(exc))
-                else:
-                    st.session_state["register_saved"] = t("register_saved")
-                    st.rerun()
 
-with tabs[6]:
-    log = store.audit_log(limit=100)
-    st.table(styled(log.drop(columns=["before", "after"])))
-    entry = st.selectbox(
-        t("register_undo_pick"),
-        log["id"].tolist(),
-        key="undo_id",
-        format_func=lambda i: " ".join(
-            map(str, log.set_index("id").loc[i][["ts_utc", "user", "action", "layer", "uid"]])
-        ),
-    )
-    if entry is not None and st.button(t("register_undo"), key="undo_go"):
-        try:
-            store.undo(int(entry), user=user)
-        except GeoError as exc:
-            st.error(str(exc))
-        else:
-            st.session_state["register_saved"] = t("register_undone")
-            st.rerun()
+if "presence" in tab:
+    with tab["presence"], st.form("form_presence"):
+        kind = st.selectbox(
+            t("col_kind"),
+            [
+                PresenceKind.CAR_PATROL.value,
+                PresenceKind.FOOT_PATROL.value,
+                PresenceKind.OTHER.value,
+            ],
+            format_func=lambda k: t("kind_" + k),
+        )
+        day = st.date_input(t("register_day"), dt.date.today())
+        a, b = st.columns(2)
+        start, end = (
+            a.time_input(t("col_start"), dt.time(20, 0)),
+            b.time_input(t("register_end"), dt.time(21, 0)),
+        )
+        unit = st.text_input(t("register_unit"))
+        note = st.text_input(t("col_place"))
+        use_line = st.checkbox(
+            t("register_use_line"),
+            value=drawn is not None,
+            disabled=drawn is None,
+            help=t("register_use_line_help"),
+        )
+        if st.form_submit_button(t("register_save")):
+            save(
+                "presence",
+                dict(
+                    kind=kind,
+                    start=local(day, start),
+                    end=local(day, end),
+                    unit=unit,
+                    note=note,
+                    source="form",
+                ),
+                drawn if use_line and drawn is not None else here,
+            )
+
+if "control" in tab:
+    with tab["control"], st.form("form_control"):
+        day = st.date_input(t("register_day"), dt.date.today(), key="ctrl_day")
+        a, b = st.columns(2)
+        start, end = (
+            a.time_input(t("col_start"), dt.time(14, 0), key="ctrl_start"),
+            b.time_input(t("register_end"), dt.time(15, 0), key="ctrl_end"),
+        )
+        ctype = st.selectbox(
+            t("control_type"), [c.value for c in ControlType], format_func=lambda c: t("ctrl_" + c)
+        )
+        checked = st.number_input(t("col_vehicles_checked"), 0, 100_000, 0)
+        violations = st.number_input(t("col_violations"), 0, 100_000, 0)
+        note = st.text_input(t("col_place"), key="ctrl_note")
+        if st.form_submit_button(t("register_save")):
+            save(
+                "presence",
+                dict(
+                    kind=PresenceKind.TRAFFIC_CONTROL.value,
+                    start=local(day, start),
+                    end=local(day, end),
+                    control_type=ctype,
+                    vehicles_checked=checked,
+                    violations=violations,
+                    note=note,
+                    unit="Trafik",
+                    source="form",
+                ),
+                here,
+            )
+
+if "dialogue" in tab:
+    with tab["dialogue"], st.form("form_dialogue"):
+        day = st.date_input(t("register_day"), dt.date.today(), key="dlg_day")
+        place = st.text_input(t("col_place"), key="dlg_place")
+        participants = st.number_input(t("register_participants"), 0, 100_000, 0)
+        organisers = st.text_input(t("register_organisers"))
+        at_click = st.checkbox(t("register_at_point"), value=True, key="dlg_at")
+        if st.form_submit_button(t("register_save")):
+            save(
+                "dialogues",
+                dict(date=day, place=place, participants=participants, organisers=organisers),
+                here if at_click else None,
+            )
+
+if "activity" in tab:
+    with tab["activity"], st.form("form_activity"):
+        day = st.date_input(t("register_day"), dt.date.today(), key="act_day")
+        kind = st.text_input(t("register_activity_kind"))
+        focus = st.selectbox(
+            t("register_focus"),
+            ["narcotics", "burglary", "traffic", "other"],
+            format_func=lambda f: t("focus_" + f),
+        )
+        target = st.selectbox(
+            t("register_target"),
+            ["youth", "parents", "residents", "other"],
+            format_func=lambda g: t("target_" + g),
+        )
+        partners = st.text_input(t("register_partners"), help=t("register_partners_help"))
+        place = st.text_input(t("col_place"), key="act_place")
+        if st.form_submit_button(t("register_save")):
+            save(
+                "activities",
+                dict(
+                    date=day,
+                    kind=kind,
+                    focus=focus,
+                    target_group=target,
+                    partners=partners,
+                    place=place,
+                ),
+                None,
+            )
+
+if "edit" in tab:
+    with tab["edit"]:
+        spots = snap.problem_spots
+        names = dict(zip(spots["uid"], spots["description"], strict=True))
+        uid = st.selectbox(
+            t("register_pick_spot"), list(names), format_func=names.get, key="edit_uid"
+        )
+        if uid:
+            row = spots.set_index("uid").loc[uid]
+            with st.form("form_edit"):
+                status = st.selectbox(
+                    t("col_status"),
+                    [s.value for s in SpotStatus],
+                    index=[s.value for s in SpotStatus].index(row["status"]),
+                    format_func=lambda s: t("status_" + s),
+                )
+                response = st.text_area(
+                    t("col_response"),
+                    "" if pd.isna(row["response"]) else row["response"],
+                    max_chars=2000,
+                )
+                move = st.checkbox(t("register_move"))
+                if st.form_submit_button(t("register_save")):
+                    changes: dict[str, object] = {"status": status, "response": response}
+                    if move:
+                        changes["geometry"] = here
+                    try:
+                        editor.update(
+                            "problem_spots", uid, changes, expected_version=int(row["version"])
+                        )
+                    except ConflictError as exc:
+                        st.error(str(exc))  # the typed text stays in the form
+                    except GeoError as exc:
+                        st.error(str(exc))
+                    else:
+                        st.session_state["register_saved"] = t("register_saved")
+                        st.rerun()
+
+if "log" in tab:
+    with tab["log"]:
+        log = editor.history(limit=100)
+        st.table(styled(log.drop(columns=["before", "after"])))
+        entry = st.selectbox(
+            t("register_undo_pick"),
+            log["id"].tolist(),
+            key="undo_id",
+            format_func=lambda i: " ".join(
+                map(str, log.set_index("id").loc[i][["ts_utc", "user", "action", "layer", "uid"]])
+            ),
+        )
+        if entry is not None and st.button(t("register_undo"), key="undo_go"):
+            try:
+                editor.undo(int(entry))
+            except GeoError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["register_saved"] = t("register_undone")
+                st.rerun()

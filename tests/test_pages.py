@@ -6,13 +6,17 @@ the real map is exercised by the map-builder tests and tests/browser/.
 
 from __future__ import annotations
 
+import re
 import shutil
+import time
 from unittest import mock
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from geo.roles import Role
+from pages._session import Viewer
 from tests.conftest import ROOT
 
 
@@ -28,6 +32,7 @@ def app_env(demo_store, tmp_path, monkeypatch):
     shutil.copy(demo_store.path, path)
     monkeypatch.setenv("ALMHULT_STORE", str(path))
     monkeypatch.setenv("ALMHULT_TILE_URL", "")
+    monkeypatch.setenv("ALMHULT_ACCOUNTS", str(tmp_path / "accounts.db"))
     st.cache_resource.clear()
     calls = Calls()
     calls.store_path = path
@@ -41,9 +46,22 @@ def app_env(demo_store, tmp_path, monkeypatch):
     st.cache_resource.clear()
 
 
-def run(page: str | None = None, lang: str = "sv", **state: object) -> AppTest:
+def signed_in(role: str | None) -> dict[str, object]:
+    """Session state of someone signed in with ``role`` (None: the public)."""
+    if role is None:
+        return {}
+    now = time.time()
+    viewer = Viewer(f"test-{role}", Role(role), "password")
+    return {"_viewer": viewer, "_signed_in": now, "_last_seen": now}
+
+
+def run(
+    page: str | None = None, lang: str = "sv", role: str | None = "police", **state: object
+) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.session_state["lang"] = lang
+    for key, value in signed_in(role).items():
+        at.session_state[key] = value
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
@@ -75,6 +93,8 @@ def test_coverage_page_in_english(app_env):
 
 def test_url_parameters_set_the_filters(app_env):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    for key, value in signed_in("police").items():
+        at.session_state[key] = value
     at.query_params["pick"] = "custom"
     at.query_params["start"] = "2018-05-01"
     at.query_params["end"] = "2018-05-31"
@@ -138,3 +158,59 @@ def test_promise_page_shows_the_scorecard(app_env):
     texts = " ".join(m.value for m in at.markdown)
     assert ":material/error:" in texts and ":material/check_circle:" in texts  # behind, met
     assert len(at.get("download_button")) == 3
+
+
+def test_public_visitor_sees_the_public_tier_and_no_edit_pages(app_env):
+    at = run(role=None)
+    assert "Offentlig nivå" in at.info[0].value
+    assert "Inte inloggad" in at.sidebar.caption[0].value
+    assert [e.label for e in at.sidebar.expander if e.label == "Logga in"]
+    kw = app_env[-1]
+    assert len(kw["feature_group_to_add"]) == 3  # areas, roads, spots: no patrols or controls
+    # The register page is not in this role's navigation: switching to it is refused.
+    with pytest.raises(Exception):  # noqa: B017, PT011 - AppTest's own error type
+        run("pages/register.py", role=None)
+
+
+def test_council_tables_hold_months_and_no_time_of_day(app_env):
+    at = run("pages/coverage.py", role="council")
+    text = " ".join(str(tbl.value.to_csv()) for tbl in at.table)
+    assert not re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text)
+    assert re.search(r"\b2018-\d{2}\b", text)
+    overview = run(role="council")  # (the sidebar is only there on a first run)
+    assert any("utvidgad till hela månader" in c.value for c in overview.sidebar.caption)
+
+
+def test_municipality_registers_spots_but_not_patrols(app_env):
+    at = run("pages/register.py", role="municipality")
+    labels = [tab.label for tab in at.tabs]
+    assert labels == [
+        "Problemplats",
+        "Medborgardialog",
+        "Förebyggande aktivitet",
+        "Ändra problemplats",
+        "Ändringslogg",
+    ]
+    assert "Kommunens nivå" in run(role="municipality").info[0].value
+
+
+def test_expired_session_falls_back_to_the_public(app_env):
+    state = signed_in("police")
+    state["_last_seen"] = time.time() - 31 * 60
+    at = run(role=None, **state)
+    assert "Offentlig nivå" in at.info[0].value
+    assert "Sessionen har gått ut" in at.sidebar.warning[0].value
+
+
+def test_sign_in_required_shows_only_the_form(app_env, monkeypatch):
+    monkeypatch.setenv("ALMHULT_PUBLIC_VIEW", "0")
+    st.cache_resource.clear()
+    at = run(role=None)
+    assert "kräver inloggning" in at.info[0].value
+    assert len(at.table) == 0 and len(app_env) == 0  # no map, no figures
+
+
+def test_police_reads_the_audit_log(app_env):
+    at = run("pages/audit.py")
+    assert at.title[0].value == "Logg"
+    assert "action" in at.table[0].value.columns
