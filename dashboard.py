@@ -39,12 +39,11 @@ with st.sidebar:
             st.rerun()
     elif settings.public_view:
         st.caption(t("not_signed_in"))
-        with st.expander(t("sign_in")):
-            session.sign_in_form(settings, store, t)
+# The sign-in form is a page of its own: text typed into widgets of this entry script is
+# lost under st.navigation (Streamlit 1.67), in a page script it is kept.
+sign_in_page = st.Page("pages/sign_in.py", title=t("sign_in"), url_path="sign_in")
 if not signed_in and not settings.public_view:
-    st.title(t("app_title"))
-    st.info(t("sign_in_required"))
-    session.sign_in_form(settings, store, t)
+    st.navigation([st.Page("pages/sign_in.py", title=t("sign_in"), default=True)]).run()
     st.stop()
 tier = viewer.tier
 snap = session.tiered_snapshot(
@@ -186,4 +185,6 @@ if tier.can_edit:
     ]
 if tier.read_audit:
     pages.append(st.Page("pages/audit.py", title=t("page_audit")))
+if not signed_in:
+    pages.append(sign_in_page)
 st.navigation(pages).run()

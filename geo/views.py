@@ -121,7 +121,9 @@ def road_table(
             t("col_heavy_per_day"): heavy,
             t("col_controls"): roads["controls"],
             t("col_vehicles_checked"): roads["vehicles_checked"],
-            t("col_gap"): np.where(roads["controls"] == 0, t("no_control_in_period"), ""),
+            t("col_gap"): np.where(
+                (roads["controls"] == 0).fillna(False), t("no_control_in_period"), ""
+            ),
         }
     )
 

@@ -64,20 +64,36 @@ class Context:
     def tier(self) -> Tier:
         return self.snap.tier
 
-    def logged(self, what: str, make: Callable[[], bytes], **detail: object) -> Callable[[], bytes]:
-        """A download's data function that writes the export to the audit log when run."""
+    def export_button(
+        self,
+        label: str,
+        make: Callable[[], bytes],
+        file_name: str,
+        mime: str,
+        **detail: object,
+    ) -> None:
+        """A button that builds a file at the viewer's tier and logs the export, then a
+        download button for it (while the selection stays the same).
 
-        def run() -> bytes:
+        Two steps because Streamlit's deferred downloads are dropped by a rerun under
+        st.navigation ("Deferred file ... not found"); bytes made on a click are kept.
+        """
+        key = "_export_" + file_name
+        stamp = (self.snap.version, self.tier.role.value, self.filters.key(), repr(detail))
+        if st.button(label, key="make" + key):
             data = make()
             self.store.log_event(
                 self.viewer.name,
                 "export",
-                what,
+                file_name,
                 {"tier": self.tier.role.value, "bytes": len(data), **detail},
             )
-            return data
-
-        return run
+            st.session_state[key] = (stamp, data)
+        made = st.session_state.get(key)
+        if made is not None and made[0] == stamp:
+            st.download_button(
+                self.t("download_file", name=file_name), made[1], file_name, mime, key="dl" + key
+            )
 
     @property
     def map_settings(self) -> Settings:
@@ -188,7 +204,9 @@ def sign_in_form(settings: Settings, data: GeoPackageStore, t: Translate) -> Non
         _last_seen=now,
     )
     data.log_event(account.username, "sign_in", account.username, {"role": account.role.value})
-    st.rerun()
+    if settings.public_view:  # the overview is in this run's menu: go there
+        st.switch_page("pages/overview.py")
+    st.rerun()  # sign-in only: the next run builds the role's menu around the overview
 
 
 def sign_out() -> None:

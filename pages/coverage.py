@@ -68,24 +68,23 @@ st.caption(t("export_caption") if ctx.tier.raw_export else t("export_public_note
 layers = selected_layers(snap, filters)  # at the viewer's tier
 period = f"{filters.period.start:%Y-%m-%d}/{filters.period.end:%Y-%m-%d}"
 c1, c2, c3 = st.columns(3)
-c1.download_button(
-    "GeoPackage",
-    ctx.logged("geopackage", lambda: to_geopackage(layers), period=period),
-    "almhult.gpkg",
-    "application/geopackage+sqlite3",
-    key="dl_gpkg",
-)
-c2.download_button(
-    "GeoJSON (zip)",
-    ctx.logged("geojson_zip", lambda: to_geojson_zip(layers), period=period),
-    "almhult-geojson.zip",
-    "application/zip",
-    key="dl_geojson",
-)
-c3.download_button(
-    "CSV (zip)",
-    ctx.logged("csv_zip", lambda: to_csv_zip(layers), period=period),
-    "almhult-csv.zip",
-    "application/zip",
-    key="dl_csv",
-)
+with c1:
+    ctx.export_button(
+        "GeoPackage",
+        lambda: to_geopackage(layers),
+        "almhult.gpkg",
+        "application/geopackage+sqlite3",
+        period=period,
+    )
+with c2:
+    ctx.export_button(
+        "GeoJSON (zip)",
+        lambda: to_geojson_zip(layers),
+        "almhult-geojson.zip",
+        "application/zip",
+        period=period,
+    )
+with c3:
+    ctx.export_button(
+        "CSV (zip)", lambda: to_csv_zip(layers), "almhult-csv.zip", "application/zip", period=period
+    )

@@ -89,31 +89,39 @@ else:
     ht = translator(lang)
     stem = f"medborgarlofte-{year}-{place or 'kommunen'}"
     d1, d2, d3 = st.columns(3)
-    d1.download_button(
-        t("download_html"),
-        ctx.logged("handout.html", lambda: handout_html(snap, spec, ht), year=year, area=place),
-        f"{stem}.html",
-        "text/html",
-        key="dl_handout_html",
-    )
-    d2.download_button(
-        t("download_png"),
-        ctx.logged(
-            "handout.png", lambda: render_pages(snap, spec, ht, ("png",))[0], year=year, area=place
-        ),
-        f"{stem}.png",
-        "image/png",
-        key="dl_handout_png",
-    )
-    d3.download_button(
-        t("download_pdf"),
-        ctx.logged(
-            "handout.pdf", lambda: render_pages(snap, spec, ht, ("pdf",))[1], year=year, area=place
-        ),
-        f"{stem}.pdf",
-        "application/pdf",
-        key="dl_handout_pdf",
-    )
+    with d1:
+        ctx.export_button(
+            t("download_html"),
+            lambda: handout_html(snap, spec, ht),
+            f"{stem}.html",
+            "text/html",
+            year=year,
+            area=place,
+            paper=paper,
+            lang=lang,
+        )
+    with d2:
+        ctx.export_button(
+            t("download_png"),
+            lambda: render_pages(snap, spec, ht, ("png",))[0],
+            f"{stem}.png",
+            "image/png",
+            year=year,
+            area=place,
+            paper=paper,
+            lang=lang,
+        )
+    with d3:
+        ctx.export_button(
+            t("download_pdf"),
+            lambda: render_pages(snap, spec, ht, ("pdf",))[1],
+            f"{stem}.pdf",
+            "application/pdf",
+            year=year,
+            area=place,
+            paper=paper,
+            lang=lang,
+        )
 
 if editor.may_edit("promises"):
     st.subheader(t("promise_new"))

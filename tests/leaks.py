@@ -81,11 +81,22 @@ def coordinates(text: str) -> set[tuple[float, float]]:
     return lonlat | latlon
 
 
-def patrol_leaks(text: str, exact: Snapshot) -> list[str]:
-    """What in ``text`` is finer than the public tier: stray coordinates, exact fixes,
-    times of day. Empty when the text is clean."""
+def exact_places(snap: Snapshot) -> set[tuple[float, float]]:
+    """Problem spots, dialogues and activities where they are: the municipality sees them."""
+    coords = [
+        shapely.get_coordinates(frame.geometry.dropna().array)
+        for frame in (snap.problem_spots, snap.dialogues, snap.activities)
+    ]
+    return {_key(x, y) for x, y in np.vstack(coords)}
+
+
+def patrol_leaks(
+    text: str, exact: Snapshot, also_allowed: set[tuple[float, float]] | None = None
+) -> list[str]:
+    """What in ``text`` is finer than the public tier (plus ``also_allowed`` places):
+    stray coordinates, exact fixes, times of day. Empty when the text is clean."""
     text = decoded(text)
-    allowed = public_vertices(exact)
+    allowed = public_vertices(exact) | (also_allowed or set())
     found = coordinates(text)
     stray = sorted(p for p in found if not _near(p, allowed))
     problems = [f"coordinate {p} is not public geography" for p in stray[:5]]

@@ -181,6 +181,18 @@ def test_council_control_table_is_area_by_month(council: Snapshot) -> None:
     assert table.loc[withheld, t("col_vehicles_checked")].isna().all()
 
 
+def test_every_table_runs_on_a_month_with_withheld_counts(council: Snapshot) -> None:
+    from geo.views import gap_table, incident_table, road_table
+
+    december = Filters(custom_period("2018-12-01", "2018-12-31"))
+    roads = road_table(council, december, CoverageParams(), t)
+    assert roads[t("col_controls")].isna().any()  # some road had one or two controls
+    assert len(spot_table(council, december, CoverageParams(), t))
+    assert len(control_table(council, december, t))
+    gap_table(area_gaps(council, december, CoverageParams()), t, council.tier.time_unit)
+    incident_table(council.incidents, december, t)
+
+
 def test_road_controls_survive_the_coarse_positions(
     exact: Snapshot, municipality: Snapshot
 ) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from geo.accounts import AccountStore
 from geo.handout import CHROMIUM, CHROMIUM_ARGS
 from geo.store import GeoPackageStore
 from tests.conftest import ROOT
@@ -37,6 +38,13 @@ LOCAL = (
     "about:",
     "file:",  # a saved export opened from disk
 )
+# One account per role (and one for the lock-out test), created in the app's accounts file.
+ACCOUNTS = {
+    "police": ("planerare", "polis-lösenord-1"),
+    "municipality": ("samordnare", "kommun-lösenord-1"),
+    "council": ("ledamot", "fullmäktige-lösenord-1"),
+}
+LOCKOUT_USER = ("låstest", "rätt-lösenord-123")
 
 
 def _free_port() -> int:
@@ -51,8 +59,17 @@ def app_url(demo_store: GeoPackageStore, tmp_path_factory: pytest.TempPathFactor
     path = folder / "app.gpkg"
     shutil.copy(demo_store.path, path)
     GeoPackageStore(path).add("problem_spots", spot(description=XSS))
+    accounts = AccountStore(folder / "accounts.db")
+    for role, (name, password) in ACCOUNTS.items():
+        accounts.add(name, role, password)
+    accounts.add(*LOCKOUT_USER[:1], "police", LOCKOUT_USER[1])
     port = _free_port()
-    env = {**os.environ, "ALMHULT_STORE": str(path), "ALMHULT_TILE_URL": ""}
+    env = {
+        **os.environ,
+        "ALMHULT_STORE": str(path),
+        "ALMHULT_TILE_URL": "",
+        "ALMHULT_ACCOUNTS": str(folder / "accounts.db"),
+    }
     log = open(folder / "streamlit.log", "w")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen(
         [
@@ -95,12 +112,55 @@ def app_url(demo_store: GeoPackageStore, tmp_path_factory: pytest.TempPathFactor
 
 @dataclass
 class Watch:
-    """What a page did on the network and the console."""
+    """What a page did on the network and the console, and every websocket message the
+    server sent (all the data the browser ever received from the app)."""
 
     outside: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    received: list[bytes] = field(default_factory=list)
+
+    def received_text(self) -> str:
+        return "\n".join(
+            m.decode("utf-8", "ignore") if isinstance(m, bytes) else str(m) for m in self.received
+        )
+
+
+def sign_in(page, role: str | None, *, password: str | None = None, user: str | None = None):
+    """Fill the sidebar's sign-in form as ``role``'s account (or the given name/password)."""
+    from geo.i18n import translator
+
+    t = translator("sv")
+    name, secret = ACCOUNTS[role] if role else (user, password)
+    field = page.get_by_label(t("sign_in_user"))
+    if not field.is_visible():
+        page.get_by_role("link", name=t("sign_in")).click()
+    field.wait_for(timeout=60_000)
+    field.fill(user or name)
+    secret_field = page.get_by_label(t("sign_in_password"))
+    secret_field.fill(password or secret)
+    secret_field.press("Enter")  # submits the form with both values committed
+
+
+def open_as(page, url: str, role: str | None) -> None:
+    """A fresh app session at ``url``, signed in as ``role`` (None: the public)."""
+    from playwright.sync_api import expect
+
+    from geo.i18n import translator
+
+    t = translator("sv")
+    page.goto(url)
+    page.get_by_role("link", name=t("sign_in")).wait_for(timeout=90_000)
+    # The first page is the overview: wait until its map is up, so no rerun of the first
+    # load can clear the form while it is being filled.
+    page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator(
+        ".leaflet-container"
+    ).wait_for(timeout=90_000)
+    if role is None:
+        return
+    sign_in(page, role)
+    expect(page.get_by_text("Inloggad som")).to_be_visible(timeout=60_000)
 
 
 @pytest.fixture(scope="module")  # closed between modules: exports start their own
@@ -141,5 +201,6 @@ def page_and_watch(browser):
     page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: watch.errors.append(str(e)))
     page.on("dialog", lambda d: (watch.dialogs.append(d.message), d.dismiss()))
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda m: watch.received.append(m)))
     yield page, watch
     context.close()

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from geo.i18n import translator
+from tests.browser.conftest import open_as
 
 pytestmark = pytest.mark.browser
 T = translator("sv")
@@ -17,7 +18,7 @@ CSV = (
 
 
 def upload(page, url):
-    page.goto(url)
+    open_as(page, url, "police")
     page.get_by_role("link", name=T("page_import")).click()
     page.locator('input[type="file"]').set_input_files(
         files=[{"name": "kontroller.csv", "mimeType": "text/csv", "buffer": CSV}]

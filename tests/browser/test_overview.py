@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from geo.i18n import translator
-from tests.browser.conftest import XSS
+from tests.browser.conftest import XSS, open_as
 
 pytestmark = pytest.mark.browser
 T = translator("sv")
@@ -18,7 +18,7 @@ MAP = 'iframe[title="streamlit_folium.st_folium"]'
 
 
 def open_overview(page, url):
-    page.goto(url)
+    open_as(page, url, "police")
     page.frame_locator(MAP).locator(".leaflet-container").wait_for(timeout=90_000)
     # the data layers arrive through feature_group_to_add: wait for the areas' canvas
     page.frame_locator(MAP).locator(".leaflet-overlay-pane canvas").first.wait_for()

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from geo.i18n import translator
+from tests.browser.conftest import open_as
 
 pytestmark = pytest.mark.browser
 T = translator("sv")
@@ -15,7 +16,7 @@ TEXT = "Browsertest: otrygg busshållplats"
 
 def test_click_map_fill_form_and_see_the_spot_after_reload(app_url, page_and_watch):
     page, watch = page_and_watch
-    page.goto(app_url)
+    open_as(page, app_url, "police")
     page.get_by_role("link", name=T("page_register")).click()
     container = page.frame_locator(MAP).locator(".leaflet-container")
     container.wait_for(timeout=90_000)
@@ -27,13 +28,13 @@ def test_click_map_fill_form_and_see_the_spot_after_reload(app_url, page_and_wat
     expect(latitude).not_to_have_value("56.55100", timeout=30_000)
     clicked = float(latitude.input_value())
     assert 56.4 < clicked < 56.8  # inside Älmhult municipality's latitudes
-    page.get_by_label(T("col_description")).first.fill(TEXT)
+    page.get_by_role("textbox", name=T("col_description")).first.fill(TEXT)
     page.get_by_role("button", name=T("register_save")).first.click()
     expect(page.get_by_text(T("register_saved"))).to_be_visible(timeout=30_000)
 
     # a fresh load of the app (reloading the /register sub-path makes Streamlit itself probe
     # /register/_stcore/health, a 404, before it falls back to the root)
-    page.goto(app_url)
+    open_as(page, app_url, "police")
     expect(page.get_by_text(TEXT)).to_be_visible(timeout=60_000)
     assert watch.errors == [], watch.errors
     assert watch.outside == [], watch.outside
@@ -41,7 +42,7 @@ def test_click_map_fill_form_and_see_the_spot_after_reload(app_url, page_and_wat
 
 def test_draw_a_patrol_route_and_save_it(app_url, page_and_watch):
     page, watch = page_and_watch
-    page.goto(app_url)
+    open_as(page, app_url, "police")
     page.get_by_role("link", name=T("page_register")).click()
     frame = page.frame_locator(MAP)
     container = frame.locator(".leaflet-container")

@@ -1,0 +1,14 @@
+"""Logga in: a local account's name and password, or the identity provider's button."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import _session as session
+
+t = session.tr()
+settings = session.settings()
+st.title(t("sign_in"))
+if not settings.public_view:
+    st.info(t("sign_in_required"))
+session.sign_in_form(settings, session.store(str(settings.store_path)), t)
