@@ -37,8 +37,11 @@ with st.sidebar:
             store.log_event(viewer.name, "sign_out", viewer.name)
             session.sign_out()
             st.rerun()
-    elif settings.public_view:
-        st.caption(t("not_signed_in"))
+    else:
+        if st.session_state.pop("_expired", False):
+            st.warning(t("session_expired"))
+        if settings.public_view:
+            st.caption(t("not_signed_in"))
 # The sign-in form is a page of its own: text typed into widgets of this entry script is
 # lost under st.navigation (Streamlit 1.67), in a page script it is kept.
 sign_in_page = st.Page("pages/sign_in.py", title=t("sign_in"), url_path="sign_in")

@@ -176,8 +176,6 @@ def current_viewer(settings: Settings, data: GeoPackageStore) -> Viewer:
 
 def sign_in_form(settings: Settings, data: GeoPackageStore, t: Translate) -> None:
     """User name and password (and the identity provider's button when configured)."""
-    if st.session_state.pop("_expired", False):
-        st.warning(t("session_expired"))
     if oidc_configured():
         st.button(t("sign_in_oidc"), on_click=st.login, key="oidc_login")
     with st.form("sign_in", clear_on_submit=True):
