@@ -56,9 +56,11 @@ class SpotCategory(StrEnum):
 
 class LocationPrecision(StrEnum):
     """How exact a stored location is. ``municipality``: only the municipality is known
-    (Polisen's feed gives the municipality centre), so no area is assigned."""
+    (Polisen's feed gives the municipality centre), so no area is assigned. ``area``: a
+    track past its retention time, reduced to its stays per area (geo.retention)."""
 
     EXACT = "exact"
+    AREA = "area"
     MUNICIPALITY = "municipality"
 
 

@@ -17,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.areas import area_km2
 from geo.crs import to_sweref
-from geo.model import LOCAL_TZ, PresenceKind
+from geo.model import LOCAL_TZ, LocationPrecision, PresenceKind
 from geo.roles import POLICE_TIER, Tier
 from geo.store.base import Store, TimeRange
 
@@ -82,9 +82,13 @@ def local_day(t: np.ndarray) -> np.ndarray:
 
 
 def build_fix_arrays(
-    fixes: pd.DataFrame, area_ids: np.ndarray, point_records: set[str], max_gap_s: float
+    fixes: pd.DataFrame, area_ids: np.ndarray, uncapped: set[str], max_gap_s: float
 ) -> FixArrays:
-    """Columnar fixes from :meth:`Store.fixes` output (sorted by presence uid, seq)."""
+    """Columnar fixes from :meth:`Store.fixes` output (sorted by presence uid, seq).
+
+    Gaps longer than ``max_gap_s`` add no time, except in ``uncapped`` records: point
+    presence (one stay) and tracks reduced to their area stays by retention.
+    """
     t = fixes["t"].to_numpy(dtype=np.int64)
     lon = fixes["lon"].to_numpy(dtype=float)
     lat = fixes["lat"].to_numpy(dtype=float)
@@ -95,8 +99,8 @@ def build_fix_arrays(
     kind = fixes["kind"].map({k: i for i, k in enumerate(KINDS)}).to_numpy(dtype=np.int8)
     same_next = np.r_[rec[1:] == rec[:-1], False]
     dt = np.where(same_next, np.r_[np.diff(t), 0], 0).astype(float)
-    is_point = np.asarray(uids.isin(list(point_records)))[rec]  # per record, then per fix
-    dt = np.where(is_point, dt, np.minimum(dt, max_gap_s))
+    whole = np.asarray(uids.isin(list(uncapped)))[rec]  # per record, then per fix
+    dt = np.where(whole, dt, np.minimum(dt, max_gap_s))
     day = local_day(t)
     return FixArrays(
         t=t,
@@ -163,7 +167,10 @@ def load_snapshot(store: Store, max_gap_minutes: float = 5.0) -> Snapshot:
     areas = store.areas()
     areas["km2"] = area_km2(areas).to_numpy()
     presence = store.query("presence")
-    points = set(presence.loc[presence.geometry.geom_type == "Point", "uid"])
+    uncapped = (presence.geometry.geom_type == "Point") | (
+        presence["location_precision"] == LocationPrecision.AREA.value
+    )
+    points = set(presence.loc[uncapped, "uid"])
     fixes = build_fix_arrays(store.fixes(), areas["id"].to_numpy(), points, max_gap_minutes * 60)
     return Snapshot(
         version=version,

@@ -105,6 +105,22 @@ def _empty_layer_frame(layer: str) -> pd.DataFrame:
     return frame
 
 
+def _stay_ends(fixes: pd.DataFrame, anchors: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    """First and last fix of every run of one record in one area, at the area's point;
+    fixes outside every area are dropped."""
+    fixes = fixes[fixes["area_id"].notna()].reset_index(drop=True)
+    if fixes.empty:
+        return fixes
+    rec, area = fixes["presence_uid"].to_numpy(), fixes["area_id"].to_numpy()
+    new_run = np.r_[True, (rec[1:] != rec[:-1]) | (area[1:] != area[:-1])]
+    last_of_run = np.r_[new_run[1:], True]
+    kept = fixes[new_run | last_of_run].copy()
+    kept["lon"] = [anchors[a][0] for a in kept["area_id"]]
+    kept["lat"] = [anchors[a][1] for a in kept["area_id"]]
+    kept["seq"] = kept.groupby("presence_uid").cumcount()
+    return kept.reset_index(drop=True)
+
+
 class GeoPackageStore:
     """The embedded default store (see module docstring).
 
@@ -559,6 +575,55 @@ class GeoPackageStore:
                 if SCHEMAS[layer].spatial and current.geometry.iloc[0] is not None:
                     record["geometry"] = current.geometry.iloc[0].wkt
                 self._audit(conn, user, "delete", layer, uid, record, None)
+
+    def reduce_tracks(
+        self, ended_before: pd.Timestamp, anchors: dict[str, tuple[float, float]], *, user: str
+    ) -> int:
+        """Retention: GPS tracks that ended before ``ended_before`` (UTC) keep only the
+        first and last fix of each stay in an area, moved to that area's point in
+        ``anchors`` (lon, lat, EPSG:4326); the record's line goes through those points
+        and its ``location_precision`` becomes ``area``. Hours and visits per area stay;
+        the route is gone. Returns how many records were reduced (one transaction)."""
+        cutoff = ended_before.tz_convert("UTC").strftime(_TIME_FMT)
+        with self._write() as conn:
+            rows = conn.execute(
+                'SELECT uid, geom FROM presence WHERE "end" < ? '
+                "AND COALESCE(location_precision, 'exact') = 'exact'",
+                [cutoff],
+            ).fetchall()
+            geoms = blob.decode([r[1] for r in rows])
+            uids = [
+                r[0]
+                for r, g in zip(rows, geoms, strict=True)
+                if g is not None and g.geom_type == "LineString"
+            ]
+            for start in range(0, len(uids), 500):
+                chunk = uids[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                fixes = pd.read_sql_query(
+                    "SELECT presence_uid, seq, t, lon, lat, kind, area_id FROM presence_fixes "
+                    f"WHERE presence_uid IN ({marks}) ORDER BY presence_uid, seq",
+                    conn,
+                    params=chunk,
+                )
+                kept = _stay_ends(fixes, anchors)
+                conn.execute(f"DELETE FROM presence_fixes WHERE presence_uid IN ({marks})", chunk)
+                self._insert_rows(conn, "presence_fixes", kept, None)
+                lines = kept.groupby("presence_uid", sort=False)[["lon", "lat"]].apply(
+                    lambda g: (
+                        shapely.linestrings(np.r_[g.to_numpy(), g.to_numpy()[-1:]])
+                        if len(g) == 1
+                        else shapely.linestrings(g.to_numpy())
+                    )
+                )
+                for uid, line in lines.items():
+                    conn.execute(
+                        "UPDATE presence SET geom = ?, location_precision = 'area', "
+                        "version = version + 1, updated_utc = ?, updated_by = ? WHERE uid = ?",
+                        [blob.encode(np.array([line]))[0], _now_text(), user, uid],
+                    )
+                    self._audit(conn, user, "reduce", "presence", str(uid), None, None)
+            return len(uids)
 
     # ------------------------------------------------------------------ audit
     @staticmethod
