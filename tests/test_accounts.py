@@ -133,3 +133,14 @@ def test_cli_adds_lists_and_changes_roles(
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["--file", path, "add", "x", "--role", "police", "--password-stdin"]) == 1
     assert "at least 12" in capsys.readouterr().err
+
+
+def test_streamlit_keeps_xsrf_and_cors_on_and_uploads_capped() -> None:
+    import tomllib
+
+    from tests.conftest import ROOT
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"]["enableCORS"] is True
+    assert config["server"]["maxUploadSize"] <= 50
