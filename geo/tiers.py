@@ -28,7 +28,7 @@ import shapely
 from geo.coverage import CoverageParams, presence_by_area, spot_follow_up, stays
 from geo.crs import WGS84, to_sweref, to_wgs84
 from geo.filters import Filters, custom_period
-from geo.model import LOCAL_TZ
+from geo.model import LOCAL_TZ, PresenceKind
 from geo.roles import PUBLIC_TIER, Tier
 from geo.snapshot import FixArrays, Snapshot, local_day
 from geo.timeunits import unit_end, unit_start
@@ -189,10 +189,12 @@ def _coarse_presence(
 
 
 def _nearest_road(snap: Snapshot, presence: gpd.GeoDataFrame, buffer_m: float = 300.0) -> list:
-    """The through-traffic road (uid) each record came within ``buffer_m`` of, if any."""
+    """The through-traffic road (uid) each traffic control was within ``buffer_m`` of, if
+    any (patrol tracks are not asked: only controls are counted per road)."""
     out: list[object] = [None] * len(presence)
     roads = snap.roads
-    has_geom = presence.geometry.notna().to_numpy()
+    is_control = (presence["kind"] == PresenceKind.TRAFFIC_CONTROL.value).to_numpy()
+    has_geom = presence.geometry.notna().to_numpy() & is_control
     if not len(roads) or not has_geom.any():
         return out
     tree = shapely.STRtree(roads.geometry.to_crs(3006).array)

@@ -179,8 +179,10 @@ def sign_in_form(settings: Settings, data: GeoPackageStore, t: Translate) -> Non
     if oidc_configured():
         st.button(t("sign_in_oidc"), on_click=st.login, key="oidc_login")
     with st.form("sign_in", clear_on_submit=True):
-        username = st.text_input(t("sign_in_user"), key="sign_in_user")
-        password = st.text_input(t("sign_in_password"), type="password", key="sign_in_password")
+        username = st.text_input(t("sign_in_user"), key="sign_in_user", max_chars=200)
+        password = st.text_input(
+            t("sign_in_password"), type="password", key="sign_in_password", max_chars=200
+        )
         submitted = st.form_submit_button(t("sign_in_button"))
     if not submitted:
         return

@@ -54,11 +54,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(demo_store: GeoPackageStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_store(demo_store: GeoPackageStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The running app's GeoPackage: the demo year plus a spot with script markup."""
     folder = tmp_path_factory.mktemp("app")
     path = folder / "app.gpkg"
     shutil.copy(demo_store.path, path)
     GeoPackageStore(path).add("problem_spots", spot(description=XSS))
+    return path
+
+
+@pytest.fixture(scope="session")
+def app_url(app_store: Path) -> Iterator[str]:
+    folder = app_store.parent
+    path = app_store
     accounts = AccountStore(folder / "accounts.db")
     for role, (name, password) in ACCOUNTS.items():
         accounts.add(name, role, password)

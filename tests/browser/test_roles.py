@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from geo.i18n import translator
 from geo.snapshot import load_snapshot
+from geo.store import GeoPackageStore
 from tests.browser.conftest import LOCKOUT_USER, open_as, sign_in
 from tests.leaks import coordinates, decoded, exact_places, patrol_leaks
 
@@ -27,9 +28,10 @@ PUBLIC_PAGES = ("page_overview", "page_coverage", "page_promise")
 EDIT_PAGES = ("page_register", "page_import")
 
 
-@pytest.fixture(scope="module")
-def exact(demo_store):
-    return load_snapshot(demo_store)
+@pytest.fixture
+def exact(app_store):
+    """The app's data as it is now (other browser tests add spots to it)."""
+    return load_snapshot(GeoPackageStore(app_store))
 
 
 def wait_for_map(page) -> None:
