@@ -92,7 +92,6 @@ def build_fix_arrays(
     t = fixes["t"].to_numpy(dtype=np.int64)
     lon = fixes["lon"].to_numpy(dtype=float)
     lat = fixes["lat"].to_numpy(dtype=float)
-    x, y = to_sweref(lon, lat)
     rec, uids = pd.factorize(fixes["presence_uid"])
     area_lookup = {a: i for i, a in enumerate(area_ids)}
     area = fixes["area_id"].map(area_lookup).fillna(-1).to_numpy(dtype=np.int16)
@@ -101,6 +100,21 @@ def build_fix_arrays(
     dt = np.where(same_next, np.r_[np.diff(t), 0], 0).astype(float)
     whole = np.asarray(uids.isin(list(uncapped)))[rec]  # per record, then per fix
     dt = np.where(whole, dt, np.minimum(dt, max_gap_s))
+    return fix_arrays(t, lon, lat, dt, kind, area, rec)
+
+
+def fix_arrays(
+    t: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    dt: np.ndarray,
+    kind: np.ndarray,
+    area: np.ndarray,
+    rec: np.ndarray,
+) -> FixArrays:
+    """:class:`FixArrays` from its stored columns; metres, local days and weeks and the
+    time order are derived here."""
+    x, y = to_sweref(lon, lat)
     day = local_day(t)
     return FixArrays(
         t=t,
@@ -109,7 +123,7 @@ def build_fix_arrays(
         x=np.asarray(x),
         y=np.asarray(y),
         dt=dt,
-        kind=kind,
+        kind=kind.astype(np.int8),
         area=area,
         rec=rec.astype(np.int32),
         day=day,

@@ -30,7 +30,7 @@ from geo.crs import WGS84, to_sweref, to_wgs84
 from geo.filters import Filters, custom_period
 from geo.model import LOCAL_TZ, PresenceKind
 from geo.roles import PUBLIC_TIER, Tier
-from geo.snapshot import FixArrays, Snapshot, local_day
+from geo.snapshot import FixArrays, Snapshot, fix_arrays
 from geo.timeunits import unit_end, unit_start
 
 SUPPRESS_BELOW = 3
@@ -143,23 +143,9 @@ def _coarse_fixes(
     kind = rec_kind[st["rec"].to_numpy(dtype=np.int64)] if len(st) else np.zeros(0, np.int8)
     area, t, kind = area[keep], t[keep], kind[keep]
     seconds = st["seconds"].to_numpy(dtype=float)[keep]
-    lon, lat = anchor_lon[area], anchor_lat[area]
-    x, y = to_sweref(lon, lat)
-    day = local_day(t)
-    return FixArrays(
-        t=t,
-        lon=lon,
-        lat=lat,
-        x=np.asarray(x),
-        y=np.asarray(y),
-        dt=seconds,
-        kind=kind.astype(np.int8),
-        area=area,
-        rec=np.arange(t.size, dtype=np.int32),  # every stay is its own record
-        day=day,
-        week=((day + 3) // 7).astype(np.int32),
-        by_time=np.argsort(t, kind="stable"),
-    )
+    # Every stay is its own record, so the stays stay apart in coverage.stays.
+    rec = np.arange(t.size, dtype=np.int32)
+    return fix_arrays(t, anchor_lon[area], anchor_lat[area], seconds, kind, area, rec)
 
 
 def _epoch(values: pd.Series) -> np.ndarray:
@@ -230,8 +216,9 @@ def _plain_records(
 
 
 def _spots_for(snap: Snapshot, tier: Tier, params: CoverageParams) -> gpd.GeoDataFrame:
-    """Problem spots with their follow-up decided on exact presence, shown at the tier's
-    time unit; for the public also snapped to the grid, dated by month, without text."""
+    """Problem spots with their follow-up decided on exact presence, dated at the tier's
+    time unit; for the public instead snapped to the grid, dated by month, without who
+    edited them and without follow-up (it would trace patrols near one place)."""
     spots = snap.problem_spots.copy()
     if tier.spot_grid_m is None:
         follow = spot_follow_up(snap, spots, params)

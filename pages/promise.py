@@ -88,40 +88,21 @@ else:
     spec = HandoutSpec(year_period(year), place or None, lang, live, paper)
     ht = translator(lang)
     stem = f"medborgarlofte-{year}-{place or 'kommunen'}"
-    d1, d2, d3 = st.columns(3)
-    with d1:
-        ctx.export_button(
-            t("download_html"),
-            lambda: handout_html(snap, spec, ht),
-            f"{stem}.html",
-            "text/html",
-            year=year,
-            area=place,
-            paper=paper,
-            lang=lang,
-        )
-    with d2:
-        ctx.export_button(
-            t("download_png"),
-            lambda: render_pages(snap, spec, ht, ("png",))[0],
-            f"{stem}.png",
-            "image/png",
-            year=year,
-            area=place,
-            paper=paper,
-            lang=lang,
-        )
-    with d3:
-        ctx.export_button(
-            t("download_pdf"),
-            lambda: render_pages(snap, spec, ht, ("pdf",))[1],
-            f"{stem}.pdf",
+    files = (
+        ("download_html", "html", "text/html", lambda: handout_html(snap, spec, ht)),
+        ("download_png", "png", "image/png", lambda: render_pages(snap, spec, ht, ("png",))[0]),
+        (
+            "download_pdf",
+            "pdf",
             "application/pdf",
-            year=year,
-            area=place,
-            paper=paper,
-            lang=lang,
-        )
+            lambda: render_pages(snap, spec, ht, ("pdf",))[1],
+        ),
+    )
+    for column, (label, ext, mime, make) in zip(st.columns(3), files, strict=True):
+        with column:
+            ctx.export_button(
+                t(label), make, f"{stem}.{ext}", mime, year=year, area=place, paper=paper, lang=lang
+            )
 
 if editor.may_edit("promises"):
     st.subheader(t("promise_new"))
