@@ -41,11 +41,13 @@ _DUMMY_HASH = _HASHER.hash("no such account: checked anyway so timing reveals no
 
 
 class SignInError(GeoError):
-    """A refused sign-in: wrong name or password, or locked for ``retry_after_s``."""
+    """A refused sign-in: wrong name or password, or (``locked``) refused unchecked for
+    another ``retry_after_s`` seconds."""
 
-    def __init__(self, message: str, retry_after_s: float = 0.0) -> None:
+    def __init__(self, message: str, retry_after_s: float = 0.0, *, locked: bool = False) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+        self.locked = locked
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ class AccountStore:
         if failed is not None:
             wait = failed[1] + lock_seconds(failed[0]) - now
             if wait > 0:
-                raise SignInError("too many failed sign-ins", retry_after_s=wait)
+                raise SignInError("too many failed sign-ins", retry_after_s=wait, locked=True)
         stored = row[1] if row is not None and not row[2] else None
         try:
             _HASHER.verify(stored or _DUMMY_HASH, password)

@@ -192,7 +192,7 @@ def sign_in_form(settings: Settings, data: GeoPackageStore, t: Translate) -> Non
         )
     except SignInError as exc:
         data.log_event(username.strip().lower()[:200], "sign_in_refused", "", {"reason": str(exc)})
-        if "too many" in str(exc):
+        if exc.locked:
             st.error(t("sign_in_locked", seconds=math.ceil(exc.retry_after_s)))
         else:
             st.error(t("sign_in_failed"))

@@ -59,7 +59,7 @@ def test_repeated_failures_lock_the_name_with_growing_waits(accounts: AccountSto
     # Locked: even the right password is refused without being checked.
     with pytest.raises(SignInError, match="too many") as locked:
         accounts.authenticate("planerare", PASSWORD, now=now + 1)
-    assert locked.value.retry_after_s == pytest.approx(29.0)
+    assert locked.value.locked and locked.value.retry_after_s == pytest.approx(29.0)
     # After the wait one more wrong guess doubles the lock.
     with pytest.raises(SignInError) as again:
         accounts.authenticate("planerare", "guess-guess-guess", now=now + 31)
