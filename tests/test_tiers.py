@@ -214,39 +214,34 @@ def test_coarse_gaps_only_when_the_whole_unit_is_old(exact: Snapshot, council: S
     assert gaps <= exact_gaps  # never a gap the exact data does not have
 
 
-def test_council_map_and_export_hold_no_patrol_position(exact: Snapshot, council: Snapshot) -> None:
-    table = presence_by_area(council, YEAR, CoverageParams())
-    layers = build_layers(council, YEAR, CoverageParams(), table, t)
-    assert layers.presence_mode == "areas"
-    m = build_base_map(council, Settings(tile_url=""), t)
+def full_map(snap: Snapshot, filters: Filters) -> tuple[str, str]:
+    """The overview map with every layer as HTML, and how it drew presence."""
+    table = presence_by_area(snap, filters, CoverageParams())
+    layers = build_layers(snap, filters, CoverageParams(), table, t)
+    m = build_base_map(snap, Settings(tile_url=""), t)
     for group in layers.groups:
         group.add_to(m)
-    html = m.get_root().render()
+    return m.get_root().render(), layers.presence_mode
+
+
+def test_council_map_and_export_hold_no_patrol_position(exact: Snapshot, council: Snapshot) -> None:
+    html, mode = full_map(council, YEAR)
+    assert mode == "areas"
     assert coordinates(decoded(html))
     assert patrol_leaks(html, exact) == []
     chosen = selected_layers(council, YEAR)
     assert set(chosen) == {"presence_area_month", "problem_spots", "roads"}
-    exported = to_csv_zip(chosen)
-    with zipfile.ZipFile(io.BytesIO(exported)) as z:
-        text = "\n".join(z.read(n).decode("utf-8") for n in z.namelist())
-    assert patrol_leaks(text, exact) == []
-    by_month = pd.read_csv(
-        io.StringIO(
-            zipfile.ZipFile(io.BytesIO(exported)).read("presence_area_month.csv").decode("utf-8")
-        )
-    )
+    with zipfile.ZipFile(io.BytesIO(to_csv_zip(chosen))) as z:
+        files = {n: z.read(n).decode("utf-8") for n in z.namelist()}
+    assert patrol_leaks("\n".join(files.values()), exact) == []
+    by_month = pd.read_csv(io.StringIO(files["presence_area_month.csv"]))
     assert not ((by_month["visits"] > 0) & (by_month["visits"] < 3)).any()
 
 
 def test_police_map_holds_the_exact_tracks(exact: Snapshot) -> None:
-    week = Filters(custom_period("2018-05-01", "2018-05-03"))
-    table = presence_by_area(exact, week, CoverageParams())
-    layers = build_layers(exact, week, CoverageParams(), table, t)
-    assert layers.presence_mode == "raw"
-    m = build_base_map(exact, Settings(tile_url=""), t)
-    for group in layers.groups:
-        group.add_to(m)
-    assert any("exact fix" in p for p in patrol_leaks(m.get_root().render(), exact))
+    html, mode = full_map(exact, Filters(custom_period("2018-05-01", "2018-05-03")))
+    assert mode == "raw"
+    assert any("exact fix" in p for p in patrol_leaks(html, exact))
 
 
 def test_periods_widen_to_whole_units() -> None:
