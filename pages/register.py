@@ -137,7 +137,7 @@ if "spot" in tab:
         status = st.selectbox(
             t("col_status"), [s.value for s in SpotStatus], format_func=lambda s: t("status_" + s)
         )
-        response = st.text_area(t("col_response"), max_chars=2000)
+        response = st.text_area(t("col_response"), max_chars=2000, help=t("texts_public"))
         if st.form_submit_button(t("register_save")):
             save(
                 "problem_spots",
