@@ -29,12 +29,11 @@ from geo.coverage import CoverageParams, presence_by_area, spot_follow_up, stays
 from geo.crs import WGS84, to_sweref, to_wgs84
 from geo.filters import Filters, custom_period
 from geo.model import LOCAL_TZ, PresenceKind
-from geo.roles import PUBLIC_TIER, Tier
+from geo.roles import PUBLIC_TIER, Tier, suppress
 from geo.snapshot import FixArrays, Snapshot, fix_arrays
 from geo.timeunits import unit_end, unit_start
 
-SUPPRESS_BELOW = 3
-SPOT_GRID_M = 500.0
+SPOT_GRID_M = float(PUBLIC_TIER.spot_grid_m or 500.0)
 
 
 def public_area_months(snap: Snapshot, filters: Filters) -> pd.DataFrame:
@@ -48,7 +47,9 @@ def public_area_months(snap: Snapshot, filters: Filters) -> pd.DataFrame:
             custom_period(month.start_time.date(), month.end_time.date()), areas=filters.areas
         )
         table = presence_by_area(snap, f, CoverageParams())
-        for r in table.itertuples():
+        visits = suppress(table["visits"], PUBLIC_TIER)  # already so in a public snapshot
+        controls = suppress(table["controls"], PUBLIC_TIER)
+        for r, n_visits, n_controls in zip(table.itertuples(), visits, controls, strict=True):
             rows.append(
                 {
                     "area_id": r.area_id,
@@ -56,18 +57,11 @@ def public_area_months(snap: Snapshot, filters: Filters) -> pd.DataFrame:
                     "kind": r.kind,
                     "month": str(month),
                     "hours": int(round(r.hours)),
-                    "visits": _shown(r.visits),
-                    "controls": _shown(r.controls),
+                    "visits": None if pd.isna(n_visits) else int(n_visits),
+                    "controls": None if pd.isna(n_controls) else int(n_controls),
                 }
             )
     return pd.DataFrame(rows)
-
-
-def _shown(count: object) -> int | None:
-    """A count, or None when it is withheld (already, or because it is below 3)."""
-    if pd.isna(count) or 0 < int(count) < SUPPRESS_BELOW:
-        return None
-    return int(count)
 
 
 def generalise_points(geoms: np.ndarray, cell_m: float = SPOT_GRID_M) -> np.ndarray:
@@ -222,18 +216,13 @@ def _spots_for(snap: Snapshot, tier: Tier, params: CoverageParams) -> gpd.GeoDat
     spots = snap.problem_spots.copy()
     if tier.spot_grid_m is None:
         follow = spot_follow_up(snap, spots, params)
-        first = follow["first_within"]
+        first = pd.Series(follow["first_within"])
+        known = first.notna().to_numpy()
+        week = unit_start(_epoch(first[known]), tier.time_unit)
+        shown = pd.Series(pd.NaT, index=first.index, dtype=f"datetime64[us, {LOCAL_TZ}]")
+        shown[known] = pd.to_datetime(week, unit="s", utc=True).tz_convert(LOCAL_TZ)
         spots["followed_up"] = follow["followed_up"].to_numpy()
-        spots["first_within"] = [
-            pd.NaT
-            if pd.isna(v)
-            else pd.Timestamp(
-                int(unit_start(np.array([int(v.timestamp())]), tier.time_unit)[0]),
-                unit="s",
-                tz="UTC",
-            ).tz_convert(LOCAL_TZ)
-            for v in first
-        ]
+        spots["first_within"] = shown.to_numpy()
         return spots
     spots = spots.drop(columns=[*_FREE_TEXT["problem_spots"], *RECORD_META], errors="ignore")
     spots["reported"] = _month_date(spots["reported"])
