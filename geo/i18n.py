@@ -1,7 +1,8 @@
 """Every user-facing text goes through :func:`translator`; Swedish is the default.
 
-Catalogues live in ``geo/locales/<lang>.json`` as flat ``key: text`` maps; texts may hold
-``{name}`` placeholders filled by keyword arguments.
+Catalogues live in ``geo/locales/<lang>/*.json``, one file per concern (``core.json``,
+``geography.json``, ...), each a flat ``key: text`` map; a key may be defined in one file only.
+Texts may hold ``{name}`` placeholders filled by keyword arguments.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ def catalogue(lang: str) -> dict[str, str]:
     """The catalogue of ``lang`` (``sv`` or ``en``)."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
-    return json.loads((_DIR / f"{lang}.json").read_text("utf-8"))
+    texts: dict[str, str] = {}
+    for path in sorted((_DIR / lang).glob("*.json")):
+        part = json.loads(path.read_text("utf-8"))
+        twice = sorted(set(part) & set(texts))
+        if twice:
+            raise ValueError(f"{path.name} repeats keys of another {lang} catalogue file: {twice}")
+        texts.update(part)
+    return texts
 
 
 def translator(lang: str = DEFAULT_LANGUAGE) -> Translate:

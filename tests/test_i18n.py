@@ -54,3 +54,10 @@ def test_placeholders_and_default_language():
     assert translator("en")("tip_hours", hours=2.5) == "2.5 hours of presence"
     with pytest.raises(ValueError, match="unknown language"):
         translator("de")
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_catalogue_files_pair_up_per_language(lang):
+    files = {p.name for p in (ROOT / "geo" / "locales" / lang).glob("*.json")}
+    assert "core.json" in files
+    assert files == {p.name for p in (ROOT / "geo" / "locales" / "sv").glob("*.json")}
