@@ -1,0 +1,29 @@
+"""User text shown as text: never interpreted as Markdown or HTML.
+
+Streamlit renders Markdown (and some HTML) in ``st.markdown``, ``st.caption``, ``st.write``,
+``st.table``, metric labels and expander titles. A stored ``![x](http://…)`` would make every
+visitor's browser fetch an outside image; ``[Läs mer](http://…)`` would show a link nobody
+vetted. Any text that came from a user, a file or a user name goes through
+:func:`escape_markdown` before it reaches such an element (tables should prefer
+``st.dataframe``, which never interprets cell text).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Every character Markdown (CommonMark + GitHub/Streamlit extensions: ~strike~, :emoji:,
+# $math$, bare-URL autolinks via ``:`` and ``.``, HTML via ``<`` ``>`` ``&``) gives a meaning to.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=^&\"'])")
+
+
+def escape_markdown(text: object) -> str:
+    """``text`` made inert for Markdown renderers: a backslash before every Markdown and
+    HTML punctuation mark (the reader sees the text as typed); line breaks become spaces.
+
+    ``None`` and NaN become the empty string.
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    plain = " ".join(str(text).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", plain)

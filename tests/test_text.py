@@ -1,0 +1,28 @@
+import re
+
+import pytest
+
+from geo.text import escape_markdown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "![x](http://evil.example/p.png)",
+        "[Läs mer](http://evil.example)",
+        "<img src=x onerror=alert(1)>",
+        "http://evil.example and www.evil.example",
+        "**fet** _kursiv_ `kod` ~~struken~~ :smile: $x$",
+    ],
+)
+def test_no_markdown_punctuation_is_left_unescaped(text):
+    out = escape_markdown(text)
+    # Every special character is preceded by a backslash: remove the escapes, get the text.
+    assert re.sub(r"\\(.)", r"\1", out) == text
+    assert not re.search(r"(?<!\\)[\[\]()<>!:*_`~$]", out)
+
+
+def test_missing_values_and_line_breaks():
+    assert escape_markdown(None) == ""
+    assert escape_markdown(float("nan")) == ""
+    assert escape_markdown("rad ett\n# rad två") == r"rad ett \# rad två"
