@@ -5,7 +5,9 @@ the parish churches) in shifts with stops at the villages' points; foot patrols 
 town centre and the station; traffic controls stand on Rv 23, Lv 120, Lv 124, väg 600,
 väg 592 and in villages. The town gets more presence than the countryside and some villages
 get none for weeks (Hallaryd in spring, Göteryd and Hallaryd in December, Häradsbäck
-until summer), so the dashboard has real gaps to find. Everything here is example data.
+until summer), so the dashboard has real gaps to find. Virestad and Hallaryd have no road
+in the built-in set: their beats drive straight from Liatorp and Delary. Everything here is
+example data.
 
 ``python -m geo.demo [--fix-interval S] [--store PATH]`` fills a store; a smaller
 ``fix_interval_s`` gives more GPS points (5 s gives about a million, for benchmarks).
