@@ -188,6 +188,8 @@ if tier.can_edit:
     ]
 if tier.read_audit:
     pages.append(st.Page("pages/audit.py", title=t("page_audit")))
+if tier.role == Role.POLICE:  # replacing the map's geography: police planners only
+    pages.append(st.Page("pages/geography.py", title=t("page_geography")))
 if not signed_in:
     pages.append(sign_in_page)
 st.navigation(pages).run()

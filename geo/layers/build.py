@@ -112,7 +112,9 @@ def _check(layer: str, mapping: dict[str, str | None]) -> None:
     missing = missing_roles(layer, mapping)
     if missing:
         raise LayerFileError(
-            f"choose the column for: {', '.join(missing)}", "geo_err_need_column", roles=missing
+            f"choose the column for: {', '.join(missing)}",
+            "geo_err_need_column",
+            roles=", ".join(missing),
         )
 
 

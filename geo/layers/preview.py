@@ -22,7 +22,9 @@ from geo.errors import LayerFileError
 from geo.layers.build import NewGeography
 from geo.store.base import Store
 
-CHANGED_KM2 = 0.001  # a symmetric difference above this (1,000 m²) counts as a change
+# An area counts as changed when its shape moves by more than this (km², and share of its
+# area): rounding to 1e-5° and re-fitting to the outline alone stay below it.
+CHANGED_KM2, CHANGED_SHARE = 0.01, 0.0005
 _LABEL = {"presence": "kind", "problem_spots": "description", "incidents": "title"}
 
 
@@ -67,7 +69,8 @@ def area_changes(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> pd.DataFrame:
         else:
             diff = o.geometry[aid].symmetric_difference(n.geometry[aid])
             diff_km2 = float(area_km2(gpd.GeoDataFrame(geometry=[diff], crs=WGS84)).iloc[0])
-            change = "changed" if diff_km2 > CHANGED_KM2 else "same"
+            limit = max(CHANGED_KM2, CHANGED_SHARE * max(before, after or 0.0))
+            change = "changed" if diff_km2 > limit else "same"
         src = n.loc[aid] if aid in n.index else o.loc[aid]
         rows.append(
             dict(
