@@ -10,14 +10,19 @@ import streamlit as st
 
 from geo.coverage import CoverageParams
 from geo.filters import QUICK_PICKS, Filters, custom_period, filters_from_query, period_for
+from geo.geography.national import municipality_name
 from geo.i18n import LANGUAGES
 from geo.model import LOCAL_TZ, PresenceKind, SpotCategory, SpotStatus
 from geo.roles import Role, TimeUnit
 from geo.timeunits import align_period
 from pages import _session as session
 
-st.set_page_config(page_title="Medborgarlöfte Älmhult", layout="wide")  # no page_icon: a
-# material page icon makes Streamlit fetch the favicon from an external font server
+# No page_icon: a material page icon makes Streamlit fetch the favicon from an external
+# font server.
+st.set_page_config(
+    page_title="Medborgarlöfte " + municipality_name(session.settings().municipality_code).name,
+    layout="wide",
+)
 
 with st.sidebar:
     st.selectbox("Språk / Language", list(LANGUAGES), format_func=LANGUAGES.get, key="lang")

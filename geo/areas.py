@@ -49,16 +49,23 @@ class AreaIndex:
     ----------
     areas : polygons in priority order with an ``id`` column (EPSG:4326).
     cell_deg : raster cell size in degrees of latitude (longitude cells are scaled to be
-        about square on the ground). Smaller cells: fewer exact tests, slower build.
+        about square on the ground). Smaller cells: fewer exact tests, slower build. Grown
+        for large municipalities (Kiruna) so the raster stays within ``max_cells``.
     """
 
-    def __init__(self, areas: gpd.GeoDataFrame, cell_deg: float = 0.001) -> None:
+    def __init__(
+        self, areas: gpd.GeoDataFrame, cell_deg: float = 0.001, max_cells: int = 300_000
+    ) -> None:
         if areas.crs is None or areas.crs != WGS84:
             raise ValueError("AreaIndex needs areas in EPSG:4326")
         self.ids: np.ndarray = areas["id"].astype(str).to_numpy()
         self._geoms = np.asarray(areas.geometry.array, dtype=object)
         shapely.prepare(self._geoms)
         minx, miny, maxx, maxy = shapely.total_bounds(self._geoms)
+        squeeze = np.cos(np.radians((miny + maxy) / 2))
+        cell_deg = max(
+            cell_deg, float(np.sqrt((maxx - minx) * squeeze * (maxy - miny) / max_cells))
+        )
         self._dy = cell_deg
         self._dx = cell_deg / np.cos(np.radians((miny + maxy) / 2))
         self._x0, self._y0 = minx, miny

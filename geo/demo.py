@@ -599,12 +599,16 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(demo.presence)} presence records, {demo.n_fixes} GPS fixes -> {args.store}")
 
 
-def load_if_empty(store: Store) -> bool:
+DEMO_MUNICIPALITY = "0765"
+
+
+def load_if_empty(store: Store, code: str = DEMO_MUNICIPALITY) -> bool:
     """Load the demo year into a store that has never been written to; True if loaded.
 
-    A store whose records were all deleted stays empty: its audit log is not empty.
+    A store whose records were all deleted stays empty: its audit log is not empty. The demo
+    year is Älmhult's: a store for another municipality (``code``) starts empty.
     """
-    if not store.audit_log(limit=1).empty:
+    if code != DEMO_MUNICIPALITY or not store.audit_log(limit=1).empty:
         return False
     load_demo_year(store)
     return True

@@ -34,12 +34,22 @@ def catalogue(lang: str) -> dict[str, str]:
     return texts
 
 
+# The municipality's name in texts: Älmhult unless the caller fills them
+# (geo.geography.national.with_municipality fills the configured municipality's).
+TEXT_DEFAULTS: dict[str, object] = {
+    "municipality": "Älmhult",
+    "municipality_label": "Älmhults kommun",
+}
+
+
 def translator(lang: str = DEFAULT_LANGUAGE) -> Translate:
     """A ``t(key, **values)`` function for ``lang``; a missing key raises KeyError."""
     texts = catalogue(lang)
 
     def t(key: str, **values: object) -> str:
         text = texts[key]
+        if "{municipality" in text:
+            return text.format(**{**TEXT_DEFAULTS, **values})
         return text.format(**values) if values else text
 
     return t

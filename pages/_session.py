@@ -18,6 +18,7 @@ from geo.config import Settings
 from geo.coverage import CoverageParams
 from geo.demo import load_if_empty
 from geo.filters import Filters
+from geo.geography.national import open_store, with_municipality
 from geo.i18n import Translate, translator
 from geo.roles import Role, Tier, tier_for
 from geo.snapshot import Snapshot, load_snapshot
@@ -108,9 +109,11 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner="Förbereder databasen och demoåret …")
 def store(path: str) -> GeoPackageStore:
-    """One store per file for the whole server; fills the demo year on first start."""
-    s = GeoPackageStore(path)
-    load_if_empty(s)
+    """One store per file for the whole server; a new file starts with the configured
+    municipality's geography, and Älmhult's with the demo year."""
+    code = settings().municipality_code
+    s = open_store(path, code)
+    load_if_empty(s, code)
     return s
 
 
@@ -229,4 +232,4 @@ def language() -> str:
 
 
 def tr() -> Translate:
-    return translator(language())
+    return with_municipality(translator(language()), settings().municipality_code)

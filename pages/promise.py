@@ -10,6 +10,7 @@ import streamlit as st
 
 from geo.editing import Editor
 from geo.errors import GeoError
+from geo.geography.national import with_municipality
 from geo.handout import PAPER, HandoutSpec, handout_html, render_pages
 from geo.i18n import translator
 from geo.model import LOCAL_TZ
@@ -86,7 +87,7 @@ else:
     lang = c2.radio(t("handout_language"), ["sv", "en"], horizontal=True, key="handout_lang")
     live = c3.text_input(t("live_url"), value="http://localhost:8501/", key="handout_url")
     spec = HandoutSpec(year_period(year), place or None, lang, live, paper)
-    ht = translator(lang)
+    ht = with_municipality(translator(lang), ctx.settings.municipality_code)
     stem = f"medborgarlofte-{year}-{place or 'kommunen'}"
     files = (
         ("download_html", "html", "text/html", lambda: handout_html(snap, spec, ht)),

@@ -15,6 +15,7 @@ import shapely
 
 from geo.areas import builtin_municipality
 from geo.geography import LOCALITIES
+from geo.geography.attribution import label_points
 from geo.mapview.basemap import main_roads
 from geo.snapshot import Snapshot
 from geo.tiers import generalise_points
@@ -50,6 +51,7 @@ def public_vertices(snap: Snapshot) -> set[tuple[float, float]]:
             shapely.get_coordinates(spots),
             np.c_[reps.x, reps.y],
             [[loc.lon, loc.lat] for loc in LOCALITIES],
+            [list(xy) for _, _, xy in label_points(snap.areas)],  # place names on the map
         ]
     )
     # view settings: the initial centre and the fitBounds corners of the outline and areas

@@ -15,9 +15,13 @@ from geo.geography.sources import SOURCE_DIR, read_sources
 
 
 def build_files(source_dir: Path = SOURCE_DIR) -> dict[str, str]:
-    """File name (relative to ``data/``) -> GeoJSON text, for Älmhult's geography."""
+    """File name (relative to ``data/``) -> text: Älmhult's geography and the national
+    files every other municipality's first geography is built from."""
+    from geo.geography.national import national_files
+
     src = read_sources(source_dir)
     return {
+        **national_files(source_dir),
         "municipality.geojson": feature_collection(
             almhult.municipality_features(src), "municipality"
         ),

@@ -44,7 +44,7 @@ def _map(
     m = folium.Map(tiles=None, prefer_canvas=True, max_zoom=18, min_zoom=5, control_scale=True)
     if tile_url:
         folium.TileLayer(tile_url, attr=tile_attribution, max_zoom=18, control=False).add_to(m)
-    props = [
+    props: list[dict[str, object]] = [
         {
             "tip": esc(name) + (" *" if aid in changed else ""),
             "style": {
@@ -88,7 +88,9 @@ def comparison_maps(
     new_roads = pv.new.roads if pv.new.roads is not None else pv.old_roads
     old = _map(pv.old_areas, pv.old_outline, pv.old_roads, set(), tile_url, tile_attribution)
     new = _map(pv.new.areas, pv.new.outline, new_roads, changed, tile_url, tile_attribution)
-    return localise(old, mode), localise(new, mode)
+    localise(old, mode)
+    localise(new, mode)
+    return old, new
 
 
 def change_table(pv: Preview, t: Translate, lang: str) -> pd.DataFrame:

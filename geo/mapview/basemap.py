@@ -16,7 +16,8 @@ from branca.element import MacroElement, Template
 
 from geo.config import Settings
 from geo.crs import latlon
-from geo.geography import LOCALITIES, ROADS_FILE
+from geo.geography import ROADS_FILE
+from geo.geography.attribution import data_attribution, label_points
 from geo.i18n import Translate
 from geo.mapview import style
 from geo.mapview.assets import AssetMode, localise
@@ -53,6 +54,23 @@ class Legend(MacroElement):
     def __init__(self, html: str) -> None:
         super().__init__()
         self._name = "Legend"
+        self.html_json = json.dumps(html).replace("</", "<\\/")
+
+
+class Attribution(MacroElement):
+    """Credits for our own map data in Leaflet's attribution control (beside the tiles')."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.html_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self._name = "Attribution"
         self.html_json = json.dumps(html).replace("</", "<\\/")
 
 
@@ -153,6 +171,7 @@ def build_base_map(
         interactive=False,
     ).add_to(m)
     roads = main_roads()
+    roads = roads[roads.intersects(snap.municipality)]  # built-in roads: Älmhult's only
     folium.GeoJson(
         _geojson(
             roads.geometry.array,
@@ -167,10 +186,10 @@ def build_base_map(
     ).add_to(m)
     # Place names: a dot with a permanent tooltip. (A folium Marker would first create
     # Leaflet's default image icon, which the browser then fetches.)
-    for loc in LOCALITIES:
-        label = esc(loc.name) + (" *" if loc.approximate else "")
+    for name, approximate, (lon, lat) in label_points(snap.areas):
+        label = esc(name) + (" *" if approximate else "")
         folium.CircleMarker(
-            latlon(loc.lon, loc.lat),
+            latlon(lon, lat),
             radius=2,
             color="#222",
             weight=1,
@@ -187,6 +206,7 @@ def build_base_map(
         ).add_to(m)
     m.fit_bounds([latlon(*snap.municipality.bounds[:2]), latlon(*snap.municipality.bounds[2:])])
     Legend(legend_html(t, open_=legend_open, public=public)).add_to(m)
+    Attribution(data_attribution(snap.areas, t("geo_map_data"))).add_to(m)
     return localise(m, mode)
 
 

@@ -129,7 +129,7 @@ class GeoPackageStore:
     Parameters
     ----------
     path : the ``.gpkg`` file; created with the given areas when missing.
-    areas, municipality : geography used when creating the file (EPSG:4326).
+    areas, municipality, name : geography used when creating the file (EPSG:4326).
     lock_timeout_s : how long a writer waits for others before :class:`StoreBusyError`.
     """
 
@@ -139,6 +139,7 @@ class GeoPackageStore:
         *,
         areas: gpd.GeoDataFrame | None = None,
         municipality: BaseGeometry | None = None,
+        name: str = "Älmhults kommun",
         lock_timeout_s: float = 60.0,
     ) -> None:
         self.path = Path(path)
@@ -152,12 +153,15 @@ class GeoPackageStore:
                 self._create(
                     builtin_areas() if areas is None else areas,
                     builtin_municipality() if municipality is None else municipality,
+                    name,
                 )
             else:
                 self._migrate()
 
     # ------------------------------------------------------------------ creation
-    def _create(self, areas: gpd.GeoDataFrame, municipality: BaseGeometry) -> None:
+    def _create(
+        self, areas: gpd.GeoDataFrame, municipality: BaseGeometry, name: str = "Älmhults kommun"
+    ) -> None:
         tmp = self.path.with_suffix(".creating.gpkg")
         tmp.unlink(missing_ok=True)
         for layer, schema in SCHEMAS.items():
@@ -173,7 +177,7 @@ class GeoPackageStore:
             geometry_type="MultiPolygon",
             promote_to_multi=True,
         )
-        muni = gpd.GeoDataFrame({"name": ["Älmhults kommun"]}, geometry=[municipality], crs=WGS84)
+        muni = gpd.GeoDataFrame({"name": [name]}, geometry=[municipality], crs=WGS84)
         pyogrio.write_dataframe(
             muni, tmp, layer="municipality", geometry_type="MultiPolygon", promote_to_multi=True
         )
