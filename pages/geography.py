@@ -1,5 +1,6 @@
 """Geografi (police only): replace the outline, localities, countryside zones or roads from
-a file; preview before and after; accept in one audited transaction; undo."""
+a file, or restore the built-in geography; preview before and after; accept in one audited
+transaction; undo."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.errors import GeoError, LayerFileError
-from geo.layers import LAYERS, accept, accept_outside, detect_columns, plan, read_layer_file
+from geo.layers import LAYERS, Preview, detect_columns, plan, plan_builtin, read_layer_file
 from geo.layers.columns import missing_roles
+from geo.layers.preview import accept, accept_outside
 from geo.layers.read import SUFFIXES
 from geo.layers.view import change_table, comparison_maps, history_table, number, outside_table
 from geo.roles import Role
@@ -18,23 +20,14 @@ from pages._session import current_context
 
 ctx = current_context()
 t, store, lang = ctx.t, ctx.store, ctx.lang
-settings = ctx.map_settings
+code = ctx.settings.municipality_code
+limit = ctx.settings.upload_max_mb
 
 st.title(t("page_geography"))
 if ctx.tier.role != Role.POLICE:  # not in other roles' menus; refuse a direct visit too
     st.info(t("geo_police_only"))
     st.stop()
-st.caption(t("geo_intro", limit=ctx.settings.upload_max_mb))
-
-layer = st.radio(
-    t("geo_layer"),
-    LAYERS,
-    format_func=lambda x: t("geo_layer_" + x),
-    horizontal=True,
-    key="geo_layer",
-)
-st.caption(t("geo_layer_help_" + layer))
-upload = st.file_uploader(t("geo_file"), type=list(SUFFIXES), key=f"geo_upload_{layer}")
+st.caption(t("geo_intro", limit=limit))
 
 
 def _refused(exc: LayerFileError) -> None:
@@ -42,38 +35,47 @@ def _refused(exc: LayerFileError) -> None:
     st.stop()
 
 
-if upload is not None:
+def _cached_plan(stamp: tuple[object, ...], make) -> Preview:  # noqa: ANN001 - a callable
+    """The preview for ``stamp`` (file, choices, data version), computed once."""
+    cached = st.session_state.get("_geo_preview")
+    if cached is None or cached[0] != stamp:
+        try:
+            with st.spinner(t("geo_checking")):
+                st.session_state["_geo_preview"] = (stamp, make())
+        except LayerFileError as exc:
+            _refused(exc)
+    return st.session_state["_geo_preview"][1]
+
+
+def _file_preview(layer: str) -> Preview | None:
+    upload = st.file_uploader(t("geo_file"), type=list(SUFFIXES), key=f"geo_upload_{layer}")
+    if upload is None:
+        return None
     data = upload.getvalue()
     try:
-        lf = read_layer_file(data, upload.name, limit_mb=ctx.settings.upload_max_mb)
+        lf = read_layer_file(data, upload.name, limit_mb=limit)
         if len(lf.layer_names) > 1:
             chosen = st.selectbox(t("geo_file_layer"), lf.layer_names, key="geo_file_layer")
             if chosen != lf.layer_name:
-                lf = read_layer_file(
-                    data, upload.name, limit_mb=ctx.settings.upload_max_mb, layer_name=chosen
-                )
+                lf = read_layer_file(data, upload.name, limit_mb=limit, layer_name=chosen)
     except LayerFileError as exc:
         _refused(exc)
     st.markdown(t("geo_read", n=len(lf.frame), crs=lf.source_crs))
-    code = ctx.settings.municipality_code
     mapping: dict[str, str | None] = {}
     options = ["", *lf.columns]
     for role, guess in detect_columns(lf.frame, layer, code).items():
         if not guess.sure and guess.candidates:
-            st.warning(
-                t("geo_unsure", role=t("geo_role_" + role), columns=", ".join(guess.candidates))
-            )
+            columns = ", ".join(guess.candidates)
+            st.warning(t("geo_unsure", role=t("geo_role_" + role), columns=columns))
         default = options.index(guess.column) if guess.sure and guess.column else 0
-        mapping[role] = (
-            st.selectbox(
-                t("geo_role_" + role),
-                options,
-                index=default,
-                key=f"geo_col_{layer}_{role}",
-                format_func=lambda c: c or t("geo_no_column"),
-            )
-            or None
+        chosen_column = st.selectbox(
+            t("geo_role_" + role),
+            options,
+            index=default,
+            key=f"geo_col_{layer}_{role}",
+            format_func=lambda c: c or t("geo_no_column"),
         )
+        mapping[role] = chosen_column or None
     year, keep = None, True
     if layer == "localities":
         year = int(st.number_input(t("geo_year"), 1900, 2100, 2020, key="geo_year"))
@@ -81,25 +83,16 @@ if upload is not None:
     missing = missing_roles(layer, mapping)
     if missing:
         st.info(t("geo_choose", roles=", ".join(t("geo_role_" + r) for r in missing)))
-        st.stop()
-    stamp = (
-        hashlib.sha256(data).hexdigest(),
-        layer,
-        tuple(sorted(mapping.items())),
-        year,
-        keep,
-        store.data_version(),
+        return None
+    digest = hashlib.sha256(data).hexdigest()
+    stamp = (digest, layer, tuple(sorted(mapping.items())), year, keep, store.data_version())
+    return _cached_plan(
+        stamp,
+        lambda: plan(store, lf, layer, mapping, code=code, year=year, keep_unmatched=keep),
     )
-    cached = st.session_state.get("_geo_preview")
-    if cached is None or cached[0] != stamp:
-        try:
-            with st.spinner(t("geo_checking")):
-                pv = plan(store, lf, layer, mapping, code=code, year=year, keep_unmatched=keep)
-        except LayerFileError as exc:
-            _refused(exc)
-        st.session_state["_geo_preview"] = (stamp, pv)
-    pv = st.session_state["_geo_preview"][1]
 
+
+def _show(pv: Preview) -> None:
     c1, c2, c3, c4 = st.columns(4)
     growth = pv.km2("new") - pv.km2("old")
     c1.metric(
@@ -109,25 +102,19 @@ if upload is not None:
     )
     c2.metric(t("geo_gained"), len(pv.gained))
     c3.metric(t("geo_lost"), len(pv.lost))
-    c4.metric(
-        t("geo_moved"),
-        pv.moved.get("presence", 0)
-        + pv.moved.get("problem_spots", 0)
-        + pv.moved.get("incidents", 0),
-        help=t("geo_moved_help", fixes=pv.moved.get("presence_fixes", 0)),
-    )
+    moved = sum(pv.moved.get(x, 0) for x in ("presence", "problem_spots", "incidents"))
+    fixes = pv.moved.get("presence_fixes", 0)
+    c4.metric(t("geo_moved"), moved, help=t("geo_moved_help", fixes=fixes))
+    settings = ctx.map_settings
     old_map, new_map = comparison_maps(pv, settings.tile_url, settings.tile_attribution)
     left, right = st.columns(2)
-    with left:
-        st.subheader(t("geo_before"))
-        st_folium(
-            old_map, key="geo_map_old", height=420, use_container_width=True, returned_objects=[]
-        )
-    with right:
-        st.subheader(t("geo_after"))
-        st_folium(
-            new_map, key="geo_map_new", height=420, use_container_width=True, returned_objects=[]
-        )
+    for column, heading, fig, key in (
+        (left, "geo_before", old_map, "geo_map_old"),
+        (right, "geo_after", new_map, "geo_map_new"),
+    ):
+        with column:
+            st.subheader(t(heading))
+            st_folium(fig, key=key, height=420, use_container_width=True, returned_objects=[])
     table = change_table(pv, t, lang)
     st.markdown("**" + t("geo_changes") + "**")
     if len(table):
@@ -147,9 +134,27 @@ if upload is not None:
             audit_id = writer(store, pv, user=ctx.viewer.name)
         except GeoError as exc:
             st.error(t("geo_refused", reason=str(exc)))
-            st.stop()
+            return
         st.session_state.pop("_geo_preview", None)
         st.success(t("geo_done", n=audit_id))
+
+
+layer = st.radio(
+    t("geo_layer"),
+    [*LAYERS, "builtin"],
+    format_func=lambda x: t("geo_layer_" + x),
+    horizontal=True,
+    key="geo_layer",
+)
+st.caption(t("geo_layer_help_" + layer))
+if layer == "builtin":
+    preview = _cached_plan(
+        ("builtin", code, store.data_version()), lambda: plan_builtin(store, code)
+    )
+else:
+    preview = _file_preview(layer)
+if preview is not None:
+    _show(preview)
 
 st.subheader(t("geo_history"))
 history = history_table(store.audit_log(limit=2000), t)

@@ -52,6 +52,7 @@ def public_vertices(snap: Snapshot) -> set[tuple[float, float]]:
             np.c_[reps.x, reps.y],
             [[loc.lon, loc.lat] for loc in LOCALITIES],
             [list(xy) for _, _, xy in label_points(snap.areas)],  # place names on the map
+            [list(xy) for _, _, xy in label_points(snap.areas, zones=True)],
         ]
     )
     # view settings: the initial centre and the fitBounds corners of the outline and areas

@@ -277,3 +277,24 @@ def test_a_store_from_before_area_sources_gains_the_column(store):
     again = GeoPackageStore(store.path)
     assert "source" in again.areas().columns
     assert again.municipality_name() == "Älmhults kommun"
+
+
+def test_an_older_store_is_brought_to_the_built_in_geography(tmp_path, capsys):
+    from geo.store import GeoPackageStore
+
+    old = builtin_areas().copy()
+    old.loc[old["id"] == "land_stenbrohult", "id"] = "land_almhult"  # an invented zone
+    old["source"] = None
+    hull = builtin_municipality().convex_hull  # an invented outline, larger
+    store = GeoPackageStore(tmp_path / "old.gpkg", areas=old, municipality=hull)
+    store.add("problem_spots", spot())
+    path = str(store.path)
+    assert cli(["--builtin", "--store", path, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "areas gained: Landsbygd Stenbrohult" in out and "areas lost: -" not in out
+    assert cli(["--builtin", "--store", path]) == 0
+    assert set(store.areas()["id"]) == set(builtin_areas()["id"])
+    assert store.areas()["source"].notna().all()
+    assert km2(store.municipality()) == pytest.approx(km2(builtin_municipality()), rel=1e-4)
+    assert store.query("problem_spots")["area_id"].tolist() == ["almhult"]
+    assert store.audit_log(1).iloc[0]["uid"] == "builtin"

@@ -6,6 +6,7 @@ import html
 
 import geopandas as gpd
 import shapely
+from shapely.ops import polylabel
 
 from geo.model import AreaKind
 
@@ -20,7 +21,7 @@ CREDITS: tuple[tuple[str, str], ...] = (
 def data_attribution(areas: gpd.GeoDataFrame, prefix: str = "Kartdata") -> str:
     """HTML crediting every open-data source the areas name, e.g. ``Kartdata: Lantmäteriet
     (CC0), SCB (CC0), © GeoNames (CC BY 4.0)``; other sources (a user's file) by name."""
-    sources = [str(s) for s in areas.get("source", []) if s]
+    sources = [str(s) for s in areas.get("source", []) if isinstance(s, str) and s]
     parts = [credit for name, credit in CREDITS if any(name in s for s in sources)]
     known = [name for name, _ in CREDITS]
     files = sorted({s for s in sources if not any(name in s for name in known)})
@@ -28,13 +29,24 @@ def data_attribution(areas: gpd.GeoDataFrame, prefix: str = "Kartdata") -> str:
     return f"{html.escape(prefix)}: " + ", ".join(parts) if parts else ""
 
 
-def label_points(areas: gpd.GeoDataFrame) -> list[tuple[str, bool, tuple[float, float]]]:
-    """(name, approximate, (lon, lat)) of each town and village: its centroid when inside it
-    (a circle's centre is SCB's point or the church), else a point surely inside."""
+def label_points(
+    areas: gpd.GeoDataFrame, *, zones: bool = False
+) -> list[tuple[str, bool, tuple[float, float]]]:
+    """(name, approximate, (lon, lat)) of each town and village: its centroid when inside
+    it (a circle's centre is SCB's point or the church), else a point surely inside. With
+    ``zones``, of each countryside zone instead: the point farthest inside its largest part
+    (away from the villages, which sit near the parish centres)."""
     out = []
-    locs = areas[areas["kind"] != AreaKind.COUNTRYSIDE]
-    for name, approx, geom in zip(locs["name"], locs["approximate"], locs.geometry, strict=True):
-        point = geom.centroid
+    pick = areas["kind"] == AreaKind.COUNTRYSIDE
+    chosen = areas[pick if zones else ~pick]
+    for name, approx, geom in zip(
+        chosen["name"], chosen["approximate"], chosen.geometry, strict=True
+    ):
+        if zones:
+            largest = max(shapely.get_parts(geom), key=lambda p: p.area)
+            point = polylabel(largest, tolerance=1e-4)
+        else:
+            point = geom.centroid
         if not shapely.contains(geom, point):
             point = geom.representative_point()
         out.append((str(name), bool(approx == 1), (round(point.x, 5), round(point.y, 5))))

@@ -7,7 +7,7 @@ one audited, undoable transaction. The page ``pages/geography.py`` and the comma
 
 from __future__ import annotations
 
-from geo.layers.build import NewGeography, build_new
+from geo.layers.build import NewGeography, build_new, builtin
 from geo.layers.columns import ColumnGuess, detect_columns
 from geo.layers.preview import Preview, accept, accept_outside, preview
 from geo.layers.read import LAYERS, LayerFile, read_layer_file
@@ -38,6 +38,11 @@ def plan(
     return preview(store, new)
 
 
+def plan_builtin(store: Store, code: str) -> Preview:
+    """The preview of replacing the whole stored geography with the built-in one."""
+    return preview(store, builtin(code))
+
+
 __all__ = [
     "LAYERS",
     "ColumnGuess",
@@ -48,6 +53,7 @@ __all__ = [
     "accept_outside",
     "detect_columns",
     "plan",
+    "plan_builtin",
     "preview",
     "read_layer_file",
 ]

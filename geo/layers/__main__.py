@@ -3,6 +3,7 @@
     python -m geo.layers FILE --layer outline|localities|zones|roads [--column ROLE=COLUMN]
         [--code 0765] [--year 2020] [--dry-run] [--allow-outside] [--store PATH]
     python -m geo.layers --undo AUDIT_ID [--store PATH]
+    python -m geo.layers --builtin [--code 0765]   (bring a store up to the built-in one)
 
 Prints what would change (areas gained/lost, km², records changing area, records that would
 fall outside the new outline) and, unless ``--dry-run``, writes it in one transaction
@@ -19,9 +20,10 @@ from pathlib import Path
 
 from geo.config import Settings
 from geo.errors import GeoError
-from geo.layers import LAYERS, detect_columns, plan, read_layer_file
+from geo.layers import LAYERS, detect_columns, plan, plan_builtin, read_layer_file
 from geo.layers.columns import REQUIRED, ROLES
 from geo.layers.preview import Preview, accept, accept_outside
+from geo.store import GeoPackageStore
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
     p.add_argument("--allow-outside", action="store_true")
     p.add_argument("--undo", type=int, metavar="AUDIT_ID")
+    p.add_argument(
+        "--builtin", action="store_true", help="replace everything with the built-in geography"
+    )
     p.add_argument("--store", type=Path, default=settings.store_path)
     p.add_argument("--user", default="cli")
     p.add_argument("--limit-mb", type=int, default=settings.upload_max_mb)
@@ -72,14 +77,16 @@ def report(pv: Preview) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from geo.store import GeoPackageStore
-
     store = GeoPackageStore(args.store)
     try:
         if args.undo is not None:
             audit_id = store.undo_geography(args.undo, user=args.user)
             print(f"restored the geography before entry {args.undo} (entry {audit_id})")
             return 0
+        if args.builtin:
+            pv = plan_builtin(store, args.code)
+            print(report(pv))
+            return _write(store, pv, args)
         if args.file is None or args.layer is None:
             print("give FILE and --layer (or --undo AUDIT_ID)", file=sys.stderr)
             return 2
@@ -121,23 +128,27 @@ def main(argv: list[str] | None = None) -> int:
             keep_unmatched=not args.drop_unmatched,
         )
         print(report(pv))
-        if args.dry_run:
-            print("dry run: nothing written")
-            return 0
-        if len(pv.outside) and not args.allow_outside:
-            print(
-                f"refused: {len(pv.outside)} records would lie outside the new outline "
-                "(listed above); --allow-outside leaves them without an area",
-                file=sys.stderr,
-            )
-            return 2
-        writer = accept_outside if args.allow_outside else accept
-        audit_id = writer(store, pv, user=args.user)
-        print(f"written (audit entry {audit_id}; undo with --undo {audit_id})")
-        return 0
+        return _write(store, pv, args)
     except GeoError as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 2
+
+
+def _write(store: GeoPackageStore, pv: Preview, args: argparse.Namespace) -> int:
+    if args.dry_run:
+        print("dry run: nothing written")
+        return 0
+    if len(pv.outside) and not args.allow_outside:
+        print(
+            f"refused: {len(pv.outside)} records would lie outside the new outline "
+            "(listed above); --allow-outside leaves them without an area",
+            file=sys.stderr,
+        )
+        return 2
+    writer = accept_outside if args.allow_outside else accept
+    audit_id = writer(store, pv, user=args.user)
+    print(f"written (audit entry {audit_id}; undo with --undo {audit_id})")
+    return 0
 
 
 if __name__ == "__main__":

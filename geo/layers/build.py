@@ -43,6 +43,7 @@ class NewGeography:
     outline: BaseGeometry
     roads: gpd.GeoDataFrame | None
     source: str
+    name: str | None = None  # the municipality's, when it changes with the geography
 
 
 def _source(lf: LayerFile) -> str:
@@ -325,3 +326,12 @@ def build_new(
     if layer == "roads":
         return new_roads(lf, mapping, code, areas, outline)
     raise ValueError(f"unknown layer {layer!r}")
+
+
+def builtin(code: str) -> NewGeography:
+    """The committed built-in geography of municipality ``code`` (Älmhult's curated one,
+    else the first one from the national files), e.g. to bring an older store up to date."""
+    from geo.geography.national import builtin_geography_for
+
+    areas, outline, names = builtin_geography_for(code)
+    return NewGeography("builtin", areas, outline, None, "data/", names.label)

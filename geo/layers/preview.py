@@ -168,5 +168,10 @@ def accept(store: Store, pv: Preview, *, user: str, name: str | None = None) -> 
 def accept_outside(store: Store, pv: Preview, *, user: str, name: str | None = None) -> int:
     """Write the previewed geography, leaving the listed outside records without an area."""
     return store.replace_geography(
-        pv.new.areas, pv.new.outline, roads=pv.new.roads, name=name, what=pv.new.layer, user=user
+        pv.new.areas,
+        pv.new.outline,
+        roads=pv.new.roads,
+        name=name or pv.new.name,
+        what=pv.new.layer,
+        user=user,
     )

@@ -140,4 +140,5 @@ def history_table(log: pd.DataFrame, t: Translate) -> pd.DataFrame:
 def _what(uid: str, t: Translate) -> str:
     if uid.startswith("undo:"):
         return t("geo_undo_of", n=uid.split(":", 1)[1])
-    return t("geo_layer_" + uid) if uid in ("outline", "localities", "zones", "roads") else uid
+    known = ("outline", "localities", "zones", "roads", "builtin")
+    return t("geo_layer_" + uid) if uid in known else uid

@@ -57,6 +57,13 @@ class Legend(MacroElement):
         self.html_json = json.dumps(html).replace("</", "<\\/")
 
 
+# Zone names as plain text on the map (Leaflet's tooltip box and arrow removed).
+ZONE_LABEL_CSS = (
+    "<style>.almhult-zone-label{background:none;border:none;box-shadow:none;"
+    "text-shadow:0 0 3px #fff,0 0 3px #fff}.almhult-zone-label:before{display:none}</style>"
+)
+
+
 class Attribution(MacroElement):
     """Credits for our own map data in Leaflet's attribution control (beside the tiles')."""
 
@@ -186,6 +193,23 @@ def build_base_map(
     ).add_to(m)
     # Place names: a dot with a permanent tooltip. (A folium Marker would first create
     # Leaflet's default image icon, which the browser then fetches.)
+    # Countryside zones by name (grey, no dot): with tiles off they tell the parishes apart.
+    for name, _approximate, (lon, lat) in label_points(snap.areas, zones=True):
+        folium.CircleMarker(
+            latlon(lon, lat),
+            radius=2,
+            opacity=0,
+            fill_opacity=0,
+            interactive=False,
+            tooltip=folium.Tooltip(
+                esc(name),
+                permanent=True,
+                direction="right",
+                class_name="almhult-zone-label",
+                style="font-size:11px;font-style:italic;color:#333",
+            ),
+        ).add_to(m)
+    m.get_root().header.add_child(folium.Element(ZONE_LABEL_CSS))
     for name, approximate, (lon, lat) in label_points(snap.areas):
         label = esc(name) + (" *" if approximate else "")
         folium.CircleMarker(

@@ -43,6 +43,12 @@ def test_tiles_off_the_map_is_the_real_outline_and_the_six_parishes(app_url, pag
         assert f"Landsbygd {parish}" in received, parish
         expect(page.get_by_role("cell", name=f"Landsbygd {parish}").first).to_be_attached()
     assert "Landsbygd Älmhult" not in received
+    # The zones are named on the map itself, and the sources are credited there.
+    for parish in PARISHES:
+        expect(frame.locator(".leaflet-tooltip", has_text=f"Landsbygd {parish}")).to_have_count(1)
+    credits = frame.locator(".leaflet-control-attribution")
+    for source in ("Lantmäteriet", "SCB", "GeoNames"):
+        expect(credits).to_contain_text(source)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "geography-tiles-off.png", full_page=True)
     assert watch.outside == [] and watch.errors == []
