@@ -162,9 +162,9 @@ if history.empty:
     st.caption(t("geo_history_none"))
 else:
     st.dataframe(history, hide_index=True, use_container_width=True)
-    entry = st.selectbox(
-        t("geo_undo_pick"), history[t("geo_col_entry")].tolist(), key="geo_undo_id"
-    )
+    entries = history[t("geo_col_entry")].tolist()
+    # Keyed by the newest entry, so the choice starts at the newest again after a change.
+    entry = st.selectbox(t("geo_undo_pick"), entries, key=f"geo_undo_id_{entries[0]}")
     if st.button(t("geo_undo"), key="geo_undo_go"):
         try:
             new_id = store.undo_geography(int(entry), user=ctx.viewer.name)

@@ -67,8 +67,11 @@ def test_closed_linestring_outline_from_a_zipped_shapefile_in_rt90(store, tmp_pa
     pv = plan(store, lf, "outline", _guess(lf, "outline"), code="0765")
     assert pv.km2("new") == pytest.approx(pv.km2("old"), rel=1e-3)
     assert not pv.gained and not pv.lost
-    accept(store, pv, user="tester")
+    path = tmp_path / "kommun.zip"
+    path.write_bytes(data)
+    assert cli([str(path), "--layer", "outline", "--store", str(store.path)]) == 0
     assert shapely.symmetric_difference(store.municipality(), builtin_municipality()).area < 1e-6
+    assert store.audit_log(1).iloc[0]["action"] == "replace_geography"
 
 
 def test_an_open_line_is_refused_with_its_feature_number(tmp_path):
@@ -206,7 +209,7 @@ def test_roads_from_a_geopackage_in_a_local_sweref_zone(store, tmp_path):
     assert mapping == {"road": "Vägnummer", "heavy": "ÅDT tunga"}
     pv = plan(store, lf, "roads", mapping, code="0765")
     assert len(pv.new.roads) >= 5
-    accept(store, pv, user="tester")
+    assert cli([str(path), "--layer", "roads", "--store", str(store.path)]) == 0
     stored = store.query("roads").set_index("road")
     assert stored.loc["Riksväg 23", "heavy_per_day"] == 900
     assert (stored["heavy_per_day_is_example"] == 0).all()
