@@ -25,6 +25,7 @@ from geo.model import LOCAL_TZ, PresenceKind, SpotCategory, SpotStatus
 from geo.roles import Role, TimeUnit
 from geo.timeunits import align_period
 from pages import _session as session
+from pages._phone import close_sidebar_on_phones
 
 st.set_page_config(page_title="Medborgarlöfte Älmhult", layout="wide")  # no page_icon: a
 # material page icon makes Streamlit fetch the favicon from an external font server
@@ -233,4 +234,7 @@ if tier.read_audit:
     pages.append(st.Page("pages/audit.py", title=t("page_audit")))
 if not signed_in:
     pages.append(sign_in_page)
-st.navigation(pages).run()
+current = st.navigation(pages)
+with st.sidebar:
+    close_sidebar_on_phones(current.url_path)
+current.run()

@@ -6,7 +6,7 @@ Swedish calendars number them; months and weeks start at local (Europe/Stockholm
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -197,3 +197,14 @@ def choice_label(pick: str, day: pd.Timestamp, t: Translate) -> str:
         start=f"{day:%Y-%m-%d}",
         end=f"{sunday:%Y-%m-%d}",
     )
+
+
+def until_data(filters: Filters, latest: pd.Timestamp) -> Filters:
+    """``filters`` with the period ending at the local midnight after ``latest`` (the
+    newest presence the viewer may see) when it runs past it: weeks that are not logged
+    (or not yet published) are no evidence of a gap."""
+    newest = latest.tz_convert(LOCAL_TZ).tz_localize(None).normalize() + pd.Timedelta(days=1)
+    end = newest.tz_localize(LOCAL_TZ)
+    if filters.period.end <= end or filters.period.start >= end:
+        return filters
+    return replace(filters, period=TimeRange(filters.period.start, end))

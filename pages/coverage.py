@@ -16,7 +16,7 @@ from geo.export_data import (
     to_geopackage,
     to_xlsx,
 )
-from geo.filters import gap_words, period_words
+from geo.filters import gap_words, period_words, until_data
 from geo.numbers import percent, signed
 from geo.text import escape_markdown
 from geo.views import (
@@ -39,7 +39,8 @@ ctx = current_context()
 t, snap, filters, params, lang = ctx.t, ctx.snap, ctx.filters, ctx.params, ctx.lang
 latest = snap.extent().end - pd.Timedelta(seconds=1)
 words = period_words(filters.period, t, latest=latest)
-gap_when = gap_words(filters.period, params.gap_weeks, t, latest=latest)
+logged = until_data(filters, latest)  # gaps only where data is logged (or published)
+gap_when = gap_words(logged.period, params.gap_weeks, t, latest=latest)
 
 st.title(t("page_coverage"))
 table, bal = table_and_balance(snap, filters, params)
@@ -56,7 +57,7 @@ if trend is not None:
     st.caption(t("trend_sentence", delta=signed(trend, lang, 1)))
 
 areas = area_table(table, t)
-gaps = gap_table(area_gaps(snap, filters, params), t, snap.tier.time_unit)
+gaps = gap_table(area_gaps(snap, logged, params), t, snap.tier.time_unit)
 spots = spot_table(snap, filters, params, t)
 roads = road_table(snap, filters, params, t)
 controls = control_table(snap, filters, t)

@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.coverage import area_gaps, presence_by_area, weekly_balance
-from geo.filters import gap_words, period_words
+from geo.filters import gap_words, period_words, until_data
 from geo.headline import headline
 from geo.mapview.basemap import build_base_map, place_views, selection_view
 from geo.mapview.layers import build_layers
@@ -27,7 +27,8 @@ ctx = current_context()
 t, snap, filters, params, lang = ctx.t, ctx.snap, ctx.filters, ctx.params, ctx.lang
 latest = snap.extent().end - pd.Timedelta(seconds=1)
 words = period_words(filters.period, t, latest=latest)
-gap_when = gap_words(filters.period, params.gap_weeks, t, latest=latest)
+logged = until_data(filters, latest)  # gaps only where data is logged (or published)
+gap_when = gap_words(logged.period, params.gap_weeks, t, latest=latest)
 
 st.title(t("app_title"))
 
@@ -46,7 +47,7 @@ everywhere = (
 )
 head = headline(everywhere, filters.areas)
 trend = balance_trend(weekly_balance(snap, filters)) if not head.chosen else None
-gaps = area_gaps(snap, filters, params)
+gaps = area_gaps(snap, logged, params)
 spots = spot_table(snap, filters, params, t)
 known = t("col_followed_up") in spots.columns  # not in the public tier
 not_followed = int((spots[t("col_followed_up")] == t("no")).sum()) if known else 0

@@ -95,3 +95,12 @@ def test_unknown_pick():
 def test_filters_key_is_hashable():
     f = Filters(custom_period("2018-05-01", "2018-05-31"), kinds=("car_patrol",))
     assert hash(f.key()) == hash(Filters(f.period, kinds=("car_patrol",)).key())
+
+
+def test_gaps_are_counted_only_where_data_is_logged():
+    from geo.filters import until_data
+
+    year = Filters(custom_period("2018-01-01", "2018-12-31"))
+    published = pd.Timestamp("2018-11-30 12:00", tz="Europe/Stockholm")
+    assert until_data(year, published).period.end == local("2018-12-01")
+    assert until_data(year, ANCHOR).period == year.period  # data to the year's end
