@@ -15,7 +15,7 @@ from geo.i18n import translator
 from geo.model import LOCAL_TZ
 from geo.promise import evidence_records, monthly_presence, scorecard, year_period, you_said_we_did
 from geo.views import styled
-from pages._session import current_context
+from pages._session import current_context, public_snapshot
 
 ctx = current_context()
 t, snap = ctx.t, ctx.snap
@@ -87,15 +87,16 @@ else:
     live = c3.text_input(t("live_url"), value="http://localhost:8501/", key="handout_url")
     spec = HandoutSpec(year_period(year), place or None, lang, live, paper)
     ht = translator(lang)
+    public = public_snapshot(ctx)  # handouts never show more than the public level
     stem = f"medborgarlofte-{year}-{place or 'kommunen'}"
     files = (
-        ("download_html", "html", "text/html", lambda: handout_html(snap, spec, ht)),
-        ("download_png", "png", "image/png", lambda: render_pages(snap, spec, ht, ("png",))[0]),
+        ("download_html", "html", "text/html", lambda: handout_html(public, spec, ht)),
+        ("download_png", "png", "image/png", lambda: render_pages(public, spec, ht, ("png",))[0]),
         (
             "download_pdf",
             "pdf",
             "application/pdf",
-            lambda: render_pages(snap, spec, ht, ("pdf",))[1],
+            lambda: render_pages(public, spec, ht, ("pdf",))[1],
         ),
     )
     for column, (label, ext, mime, make) in zip(st.columns(3), files, strict=True):
