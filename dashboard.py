@@ -5,8 +5,12 @@ Run with ``streamlit run dashboard.py`` (or ``make run``).
 
 from __future__ import annotations
 
+import logging
+import uuid
+
 import pandas as pd
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from geo.coverage import CoverageParams
 from geo.filters import QUICK_PICKS, Filters, custom_period, filters_from_query, period_for
@@ -23,6 +27,19 @@ with st.sidebar:
     st.selectbox("Språk / Language", list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
 t = session.tr()
 settings = session.settings()
+
+
+def run_page(page: StreamlitPage) -> None:
+    """Run the chosen page; an error is logged on the server with an id the user sees,
+    never shown as a traceback (with ``client.showErrorDetails = "none"`` for the rest)."""
+    try:
+        page.run()
+    except Exception:
+        error_id = uuid.uuid4().hex[:8]
+        logging.getLogger("almhult").exception("page error %s", error_id)
+        st.error(t("error_with_id", id=error_id))
+
+
 store = session.store(str(settings.store_path))
 
 # Who is looking decides the detail level of everything below (geo.tiers).
@@ -46,7 +63,7 @@ with st.sidebar:
 # lost under st.navigation (Streamlit 1.67), in a page script it is kept.
 sign_in_page = st.Page("pages/sign_in.py", title=t("sign_in"), url_path="sign_in")
 if not signed_in and not settings.public_view:
-    st.navigation([st.Page("pages/sign_in.py", title=t("sign_in"), default=True)]).run()
+    run_page(st.navigation([st.Page("pages/sign_in.py", title=t("sign_in"), default=True)]))
     st.stop()
 tier = viewer.tier
 snap = session.tiered_snapshot(
@@ -190,4 +207,4 @@ if tier.read_audit:
     pages.append(st.Page("pages/audit.py", title=t("page_audit")))
 if not signed_in:
     pages.append(sign_in_page)
-st.navigation(pages).run()
+run_page(st.navigation(pages))

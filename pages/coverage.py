@@ -32,6 +32,8 @@ st.markdown(
         share=round(bal.countryside_share_hours),
         pop=round(bal.countryside_share_population),
     )
+    if bal.countryside_share_hours == bal.countryside_share_hours  # NaN: no presence at all
+    else t("headline_no_presence")
 )
 if trend is not None:
     st.caption(t("trend_sentence", delta=f"{trend:+.1f}"))
@@ -44,7 +46,8 @@ st.subheader(t("weekly_balance"))
 chart = weekly.set_index(weekly.columns[0])[["town_hours", "countryside_hours"]].rename(
     columns={"town_hours": t("town"), "countryside_hours": t("countryside")}
 )
-st.bar_chart(chart, stack=True, y_label=t("hours"), x_label=t("col_" + weekly.columns[0]))
+if len(chart):  # an empty chart cannot infer its axis types
+    st.bar_chart(chart, stack=True, y_label=t("hours"), x_label=t("col_" + weekly.columns[0]))
 st.table(styled(weekly.rename(columns=lambda c: t("col_" + c))))
 
 st.subheader(t("table_gaps", weeks=params.gap_weeks))

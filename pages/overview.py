@@ -29,7 +29,9 @@ not_followed = int((spots[t("col_followed_up")] == t("no")).sum()) if known else
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(
     t("headline_countryside_share"),
-    f"{bal.countryside_share_hours:.0f} %",
+    "–"
+    if bal.countryside_share_hours != bal.countryside_share_hours  # NaN: no presence
+    else f"{bal.countryside_share_hours:.0f} %",
     delta=None if trend is None else f"{trend:+.0f} %-enh. " + t("vs_previous_4_weeks"),
     help=t("headline_help", pop=round(bal.countryside_share_population)),
 )
@@ -51,6 +53,8 @@ st.markdown(
         share=round(bal.countryside_share_hours),
         pop=round(bal.countryside_share_population),
     )
+    if bal.countryside_share_hours == bal.countryside_share_hours  # NaN: no presence at all
+    else t("headline_no_presence")
 )
 if len(village_gaps):
     st.warning(
