@@ -200,3 +200,11 @@ def test_an_unknown_area_to_leave_out_is_refused(snap, gap_week):
     with pytest.raises(PlanInputError) as err:
         make_plan(snap, PlanRequest(gap_week, AMPLE, exclude=("atlantis",)))
     assert err.value.field == "exclude"
+
+
+def test_default_week_follows_the_data_but_never_beyond_next_week():
+    from geo.plan.model import default_week
+
+    now = pd.Timestamp("2026-03-04 10:00", tz="UTC")  # a Wednesday, week 10
+    assert default_week(pd.Timestamp("2019-01-01", tz="UTC"), now) == "2019-W02"
+    assert default_week(pd.Timestamp("2026-03-04 09:00", tz="UTC"), now) == "2026-W11"

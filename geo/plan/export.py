@@ -63,6 +63,21 @@ def shift_title(plan: Plan, tour: Tour, t: Translate) -> str:
     )
 
 
+def tour_rows(plan: Plan, t: Translate) -> pd.DataFrame:
+    """One row per tour: shift, planned time (local), stops, km, hours (travel included)."""
+    return pd.DataFrame(
+        {
+            t("plan_csv_shift"): [shift_title(plan, tour, t) for tour in plan.tours],
+            t("plan_stop_time"): [
+                f"{_local(tour.start):%H:%M}–{_local(tour.end):%H:%M}" for tour in plan.tours
+            ],
+            t("plan_col_stops_planned"): [len(tour.stops) for tour in plan.tours],
+            "km": [tour.km for tour in plan.tours],
+            t("plan_col_hours"): [round(tour.used_min / 60, 2) for tour in plan.tours],
+        }
+    )
+
+
 def stop_rows(plan: Plan, t: Translate, names: dict[str, str], lang: str = "sv") -> pd.DataFrame:
     """One row per stop in driving order, local times; columns translated."""
     rows = []

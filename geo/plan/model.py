@@ -131,6 +131,13 @@ def iso_week(when: pd.Timestamp) -> str:
     return f"{year}-W{week:02d}"
 
 
+def default_week(last_presence: pd.Timestamp, now: pd.Timestamp) -> str:
+    """The week to plan by default: the one after the last logged presence, and never
+    later than next week (a store of a past year plans the week after its data)."""
+    anchor = min(last_presence, now)
+    return iso_week(anchor + pd.Timedelta(days=7))
+
+
 def shift_window(shift: Shift, week_start: pd.Timestamp, week_end: pd.Timestamp) -> tuple[int, int]:
     """UTC epoch seconds of a shift's start and end, cut at the end of the week."""
     day = (week_start + pd.Timedelta(days=shift.day)).date()
