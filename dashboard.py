@@ -203,6 +203,8 @@ if tier.can_edit:
         st.Page("pages/register.py", title=t("page_register")),
         st.Page("pages/import_data.py", title=t("page_import")),
     ]
+if tier.role == Role.POLICE:  # patrol plans never reach another role
+    pages.append(st.Page("pages/plan.py", title=t("page_plan"), url_path="plan"))
 if tier.read_audit:
     pages.append(st.Page("pages/audit.py", title=t("page_audit")))
 if not signed_in:

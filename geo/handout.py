@@ -283,9 +283,18 @@ table {{ border-collapse: collapse; width: 100% }} td, th {{ border-bottom: 1px 
 def _browser_pages(
     doc: str, spec: HandoutSpec, formats: tuple[str, ...]
 ) -> tuple[bytes | None, bytes | None]:
+    width, height = PAPER[spec.paper]
+    return render_in_chromium(doc, width, height, formats)
+
+
+def render_in_chromium(
+    doc: str, width: int, height: int, formats: tuple[str, ...], *, map_frame: bool = True
+) -> tuple[bytes | None, bytes | None]:
+    """PNG (first page) and/or PDF of a standalone HTML document in Debian's chromium,
+    offline; the page size is ``width`` x ``height`` CSS pixels. ``map_frame``: wait for
+    the Leaflet map in the document's iframe before the shot."""
     from playwright.sync_api import sync_playwright
 
-    width, height = PAPER[spec.paper]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -294,8 +303,9 @@ def _browser_pages(
                 "**/*", lambda r: r.abort() if r.request.url.startswith("http") else r.continue_()
             )  # offline by construction
             page.set_content(doc, wait_until="load")
-            frame = page.frame_locator("iframe").locator(".leaflet-container")
-            frame.wait_for(timeout=30_000)
+            if map_frame:
+                frame = page.frame_locator("iframe").locator(".leaflet-container")
+                frame.wait_for(timeout=30_000)
             page.evaluate(
                 "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
             )

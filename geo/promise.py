@@ -21,6 +21,7 @@ from geo.coverage import CoverageParams, area_gaps, presence_by_area
 from geo.filters import Filters, custom_period
 from geo.i18n import Translate
 from geo.model import LOCAL_TZ
+from geo.plan.adherence import plan_evidence
 from geo.snapshot import Snapshot
 
 OWN_ORGANISATIONS = ("polis", "kommun")  # partners whose name holds these are not civil society
@@ -145,7 +146,7 @@ def scorecard(
                 months=len(gone),
                 weeks=params.gap_weeks,
                 villages=", ".join(villages) or t("none"),
-            )
+            ) + plan_evidence(snap, year, as_of, t)  # police only: plans are in no other tier
             link = f"?pick=4weeks&year={year}"
             status = "met" if both == len(gone) and not villages else "behind"
             out.append(Commitment(c["id"], text, metric, target, progress, status, evidence, link))

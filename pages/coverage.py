@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from geo.coverage import area_gaps, table_and_balance, weekly_balance
 from geo.export_data import selected_layers, to_csv_zip, to_geojson_zip, to_geopackage
+from geo.plan.adherence import adherence_view, weekly_adherence
+from geo.roles import Role
 from geo.views import (
     area_table,
     balance_trend,
@@ -59,6 +62,16 @@ st.subheader(t("table_roads"))
 st.table(styled(road_table(snap, filters, params, t)))
 st.subheader(t("table_controls"))
 st.table(styled(control_table(snap, filters, t)))
+
+if ctx.tier.role == Role.POLICE and len(snap.plans):  # plans exist in the police tier only
+    adherence = weekly_adherence(snap, pd.Timestamp.now(tz="UTC"))
+    st.subheader(t("plan_adherence"))
+    st.caption(t("plan_adherence_caption"))
+    if len(adherence):
+        st.bar_chart(adherence.set_index("week")["stops_share"], y_label=t("plan_adherence_chart"))
+        st.table(styled(adherence_view(adherence, t)))
+    else:
+        st.caption(t("plan_adherence_none"))
 
 incidents = incident_table(snap.incidents, filters, t)
 if len(incidents):
