@@ -17,6 +17,7 @@ from geo.filters import QUICK_PICKS, Filters, custom_period, filters_from_query,
 from geo.i18n import LANGUAGES
 from geo.model import LOCAL_TZ, PresenceKind, SpotCategory, SpotStatus
 from geo.roles import Role, TimeUnit
+from geo.text import escape_markdown
 from geo.timeunits import align_period
 from pages import _session as session
 
@@ -47,7 +48,8 @@ viewer = session.current_viewer(settings, store)
 signed_in = viewer.method != "public"
 with st.sidebar:
     if signed_in:
-        st.markdown(t("signed_in_as", user=viewer.name, role=t("role_" + viewer.tier.role)))
+        name = escape_markdown(viewer.name)  # a user name is user text
+        st.markdown(t("signed_in_as", user=name, role=t("role_" + viewer.tier.role)))
         if viewer.role is None:
             st.caption(t("oidc_no_account"))
         if st.button(t("sign_out"), key="sign_out"):

@@ -16,6 +16,7 @@ from geo.i18n import Translate
 from geo.mapview.layers import filter_spots
 from geo.roles import Tier, TimeUnit, suppress
 from geo.snapshot import Snapshot
+from geo.text import escape_markdown
 from geo.timeunits import label
 
 AREA_COLUMNS = [
@@ -36,8 +37,22 @@ AREA_COLUMNS = [
 
 
 def styled(table: pd.DataFrame) -> Styler:
-    """A table for display: no index, one decimal, '–' for unknown values."""
-    return table.style.format(precision=1, thousands="\u202f", na_rep="–").hide(axis="index")
+    """A table for ``st.table``: no index, one decimal, '–' for unknown values, and every
+    text cell escaped, because ``st.table`` renders Markdown in cells (a stored
+    ``![x](http://…)`` would load an outside image); the reader sees the text as typed."""
+    text = list(table.select_dtypes(include=["object", "string"]).columns)
+    return (
+        table.style.format(precision=1, thousands="\u202f", na_rep="–")
+        .format(_cell_text, subset=text, na_rep="–")
+        .hide(axis="index")
+    )
+
+
+def _cell_text(value: object) -> str:
+    """One cell of a text column (which may hold numbers too) as inert Markdown."""
+    if isinstance(value, float):
+        return f"{value:,.1f}".replace(",", "\u202f")
+    return escape_markdown(value)
 
 
 def balance_trend(weekly: pd.DataFrame, weeks: int = 4) -> float | None:

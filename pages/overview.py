@@ -9,6 +9,7 @@ from streamlit_folium import st_folium
 from geo.coverage import area_gaps, table_and_balance, weekly_balance
 from geo.mapview.basemap import build_base_map
 from geo.mapview.layers import build_layers
+from geo.text import escape_markdown
 from geo.views import area_table, balance_trend, gap_table, spot_table, styled
 from pages._session import current_context
 
@@ -58,7 +59,9 @@ st.markdown(
 )
 if len(village_gaps):
     st.warning(
-        t("villages_without", weeks=params.gap_weeks) + " " + ", ".join(village_gaps["name"])
+        t("villages_without", weeks=params.gap_weeks)
+        + " "
+        + escape_markdown(", ".join(village_gaps["name"]))
     )
 
 layers = build_layers(snap, filters, params, table, t, ctx.settings.raw_points_max)

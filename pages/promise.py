@@ -14,6 +14,7 @@ from geo.handout import PAPER, HandoutSpec, handout_html, render_pages
 from geo.i18n import translator
 from geo.model import LOCAL_TZ
 from geo.promise import evidence_records, monthly_presence, scorecard, year_period, you_said_we_did
+from geo.text import escape_markdown
 from geo.views import styled
 from pages._session import current_context, public_snapshot
 
@@ -44,12 +45,12 @@ else:
     for c in scorecard(snap, year, as_of, t, ctx.lang, ctx.params):
         with st.container(border=True):
             target = "–" if c.target is None else f"{c.target:g}"
-            st.markdown(f"{BADGE[c.status]} **{c.text}**")
+            st.markdown(f"{BADGE[c.status]} **{escape_markdown(c.text)}**")
             a, b = st.columns([1, 3])
             a.metric(
                 t("promise_progress"), f"{c.progress:g} / {target}", help=t("status_" + c.status)
             )
-            b.caption(t("status_" + c.status) + " · " + c.evidence)
+            b.caption(t("status_" + c.status) + " · " + escape_markdown(c.evidence))
             if c.link:
                 b.markdown(f"[{t('show_on_map')}](/{c.link})")
             records = evidence_records(snap, year, c.metric)
@@ -148,7 +149,7 @@ if editor.may_edit("promises"):
                     ),
                 )
             except GeoError as exc:
-                st.error(str(exc))
+                st.error(escape_markdown(exc))
             else:
                 st.success(t("register_saved"))
 

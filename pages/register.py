@@ -22,6 +22,7 @@ from geo.mapview.assets import localise
 from geo.mapview.basemap import build_base_map
 from geo.mapview.layers import spots_layer
 from geo.model import LOCAL_TZ, ControlType, PresenceKind, SpotCategory, SpotStatus
+from geo.text import escape_markdown
 from geo.views import styled
 from pages._session import current_context
 
@@ -98,7 +99,7 @@ def save(layer: str, record: dict[str, object], geometry: Point | None) -> None:
     try:
         editor.add(layer, frame)
     except GeoError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(exc))
         return
     st.session_state["register_saved"] = t("register_saved")
     st.rerun()
@@ -298,9 +299,9 @@ if "edit" in tab:
                             "problem_spots", uid, changes, expected_version=int(row["version"])
                         )
                     except ConflictError as exc:
-                        st.error(str(exc))  # the typed text stays in the form
+                        st.error(escape_markdown(exc))  # the typed text stays in the form
                     except GeoError as exc:
-                        st.error(str(exc))
+                        st.error(escape_markdown(exc))
                     else:
                         st.session_state["register_saved"] = t("register_saved")
                         st.rerun()
@@ -321,7 +322,7 @@ if "log" in tab:
             try:
                 editor.undo(int(entry))
             except GeoError as exc:
-                st.error(str(exc))
+                st.error(escape_markdown(exc))
             else:
                 st.session_state["register_saved"] = t("register_undone")
                 st.rerun()
