@@ -6,9 +6,12 @@ Run with ``streamlit run dashboard.py`` (or ``make run``).
 from __future__ import annotations
 
 import json
+import logging
+import uuid
 
 import pandas as pd
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from geo.coverage import CoverageParams
 from geo.filters import (
@@ -25,6 +28,7 @@ from geo.filters import choices as period_choices
 from geo.i18n import LANGUAGES
 from geo.model import LOCAL_TZ, PresenceKind, SpotCategory, SpotStatus
 from geo.roles import Role, TimeUnit
+from geo.text import escape_markdown
 from geo.timeunits import align_period
 from pages import _session as session
 from pages._phone import close_sidebar_on_phones
@@ -55,6 +59,19 @@ with st.sidebar:
     st.selectbox("Språk / Language", list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
 t = session.tr()
 settings = session.settings()
+
+
+def run_page(page: StreamlitPage) -> None:
+    """Run the chosen page; an error is logged on the server with an id the user sees,
+    never shown as a traceback (with ``client.showErrorDetails = "none"`` for the rest)."""
+    try:
+        page.run()
+    except Exception:
+        error_id = uuid.uuid4().hex[:8]
+        logging.getLogger("almhult").exception("page error %s", error_id)
+        st.error(t("error_with_id", id=error_id))
+
+
 store = session.store(str(settings.store_path))
 
 # Who is looking decides the detail level of everything below (geo.tiers).
@@ -62,7 +79,8 @@ viewer = session.current_viewer(settings, store)
 signed_in = viewer.method != "public"
 with st.sidebar:
     if signed_in:
-        st.markdown(t("signed_in_as", user=viewer.name, role=t("role_" + viewer.tier.role)))
+        name = escape_markdown(viewer.name)  # a user name is user text
+        st.markdown(t("signed_in_as", user=name, role=t("role_" + viewer.tier.role)))
         if viewer.role is None:
             st.caption(t("oidc_no_account"))
         if st.button(t("sign_out"), key="sign_out"):
@@ -78,7 +96,7 @@ with st.sidebar:
 # lost under st.navigation (Streamlit 1.67), in a page script it is kept.
 sign_in_page = st.Page("pages/sign_in.py", title=t("sign_in"), url_path="sign_in")
 if not signed_in and not settings.public_view:
-    st.navigation([st.Page("pages/sign_in.py", title=t("sign_in"), default=True)]).run()
+    run_page(st.navigation([st.Page("pages/sign_in.py", title=t("sign_in"), default=True)]))
     st.stop()
 tier = viewer.tier
 snap = session.tiered_snapshot(
@@ -237,6 +255,8 @@ if tier.can_edit:
         st.Page("pages/register.py", title=t("page_register")),
         st.Page("pages/import_data.py", title=t("page_import")),
     ]
+if tier.role == Role.POLICE:  # patrol plans never reach another role
+    pages.append(st.Page("pages/plan.py", title=t("page_plan"), url_path="plan"))
 if tier.read_audit:
     pages.append(st.Page("pages/audit.py", title=t("page_audit")))
 if not signed_in:
@@ -244,4 +264,4 @@ if not signed_in:
 current = st.navigation(pages)
 with st.sidebar:
     close_sidebar_on_phones(current.url_path)
-current.run()
+run_page(current)

@@ -23,6 +23,7 @@ from geo.coverage import CoverageParams, area_gaps, presence_by_area
 from geo.filters import Filters, custom_period
 from geo.i18n import Translate
 from geo.model import LOCAL_TZ
+from geo.plan.adherence import plan_evidence
 from geo.snapshot import Snapshot
 from geo.store.base import TimeRange
 
@@ -220,7 +221,7 @@ def _presence_commitment(
         months=len(gone),
         weeks=params.gap_weeks,
         villages=", ".join(missing) or t("none"),
-    )
+    ) + plan_evidence(snap, year, as_of, t)  # police only: plans are in no other tier
     return Commitment(
         c["id"],
         text,

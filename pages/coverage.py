@@ -18,6 +18,8 @@ from geo.export_data import (
 )
 from geo.filters import gap_words, period_words, until_data
 from geo.numbers import percent, signed
+from geo.plan.adherence import adherence_view, weekly_adherence
+from geo.roles import Role
 from geo.text import escape_markdown
 from geo.views import (
     area_table,
@@ -46,13 +48,16 @@ st.title(t("page_coverage"))
 table, bal = table_and_balance(snap, filters, params)
 weekly = weekly_balance(snap, filters)
 trend = balance_trend(weekly)
-sentence = t(
-    "headline_sentence",
-    share=percent(bal.countryside_share_hours, lang),
-    pop=percent(bal.countryside_share_population, lang),
-    words=words,
-)
-st.markdown("**" + sentence + "**")
+if bal.countryside_share_hours != bal.countryside_share_hours:  # NaN: no presence at all
+    st.markdown(t("headline_no_presence"))
+else:
+    sentence = t(
+        "headline_sentence",
+        share=percent(bal.countryside_share_hours, lang),
+        pop=percent(bal.countryside_share_population, lang),
+        words=words,
+    )
+    st.markdown("**" + sentence + "**")
 if trend is not None:
     st.caption(t("trend_sentence", delta=signed(trend, lang, 1)))
 
@@ -105,6 +110,17 @@ with st.expander(t("show_table", n=len(spots))):
 
 collapsed_table(ctx, t("table_roads"), said["roads"], roads)
 collapsed_table(ctx, t("table_controls"), said["controls"], controls)
+
+if ctx.tier.role == Role.POLICE and len(snap.plans):  # plans exist in the police tier only
+    adherence = weekly_adherence(snap, pd.Timestamp.now(tz="UTC"))
+    st.subheader(t("plan_adherence"))
+    st.caption(t("plan_adherence_caption"))
+    if len(adherence):
+        st.bar_chart(adherence.set_index("week")["stops_share"], y_label=t("plan_adherence_chart"))
+        show_table(ctx, adherence_view(adherence, t))
+    else:
+        st.caption(t("plan_adherence_none"))
+
 if len(incidents):
     st.subheader(t("table_incidents"))
     st.caption(t("incidents_caption"))

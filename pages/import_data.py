@@ -9,6 +9,7 @@ from geo.errors import ImportRejected
 from geo.imports.files import FILE_TYPES, TABLES, prepare_file
 from geo.imports.tabular import COORDINATES, guess_mapping, read_table
 from geo.model import SCHEMAS, PresenceKind
+from geo.text import escape_markdown
 from pages._session import current_context
 from pages._tables import show_table
 
@@ -63,7 +64,7 @@ if upload is not None:
                 store, data, name, layer, mapping=mapping, kind=kind, limit_mb=limit
             )
     except ImportRejected as exc:
-        st.error(t("import_refused", reason=str(exc)))
+        st.error(t("import_refused", reason=escape_markdown(exc)))
         st.stop()
     refused = [r.layer for r in results if not editor.may_edit(r.layer)]
     results = [r for r in results if editor.may_edit(r.layer)]
@@ -74,7 +75,7 @@ if upload is not None:
         st.subheader(t("layer_" + r.layer))
         st.markdown(t("import_counts", new=r.accepted, dup=r.duplicates, bad=len(r.rejected)))
         for note in r.notes:
-            st.info(note)
+            st.info(escape_markdown(note))
         if len(r.rejected):
             st.markdown("**" + t("import_rejected") + "**")
             show_table(ctx, r.rejected.rename(columns=lambda c: t("col_import_" + c)))

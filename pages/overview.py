@@ -84,12 +84,15 @@ shares = {
     "pop": percent(head.share_population, lang),
     "words": words,
 }
-if head.chosen:
-    names = escape_markdown(", ".join(head.names))  # area names may come from a file
-    sentence = t("selection_sentence", names=names, **shares)
+if head.share_hours != head.share_hours:  # NaN: no presence at all in the period
+    st.markdown(t("headline_no_presence"))
 else:
-    sentence = t("headline_sentence", **shares)
-st.markdown("**" + sentence + "**")
+    if head.chosen:
+        names = escape_markdown(", ".join(head.names))  # area names may come from a file
+        sentence = t("selection_sentence", names=names, **shares)
+    else:
+        sentence = t("headline_sentence", **shares)
+    st.markdown("**" + sentence + "**")
 if len(village_gaps):
     st.warning(
         t("villages_without", when=gap_when)

@@ -24,7 +24,7 @@ from geo.promise import (
 )
 from geo.text import escape_markdown
 from geo.views import evidence_table, monthly_table
-from pages._session import current_context
+from pages._session import current_context, public_snapshot
 from pages._tables import show_table
 
 ctx = current_context()
@@ -92,15 +92,16 @@ else:
     live = c3.text_input(t("live_url"), value="http://localhost:8501/", key="handout_url")
     spec = HandoutSpec(year_period(year), place or None, lang, live, paper)
     ht = translator(lang)
+    public = public_snapshot(ctx)  # handouts never show more than the public level
     stem = f"medborgarlofte-{year}-{place or 'kommunen'}"
     files = (
-        ("download_html", "html", "text/html", lambda: handout_html(snap, spec, ht)),
-        ("download_png", "png", "image/png", lambda: render_pages(snap, spec, ht, ("png",))[0]),
+        ("download_html", "html", "text/html", lambda: handout_html(public, spec, ht)),
+        ("download_png", "png", "image/png", lambda: render_pages(public, spec, ht, ("png",))[0]),
         (
             "download_pdf",
             "pdf",
             "application/pdf",
-            lambda: render_pages(snap, spec, ht, ("pdf",))[1],
+            lambda: render_pages(public, spec, ht, ("pdf",))[1],
         ),
     )
     for column, (label, ext, mime, make) in zip(st.columns(3), files, strict=True):
@@ -159,7 +160,7 @@ if editor.may_edit("promises"):
                     ),
                 )
             except GeoError as exc:
-                st.error(str(exc))
+                st.error(escape_markdown(exc))
             else:
                 st.success(t("register_saved"))
 

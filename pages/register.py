@@ -23,6 +23,7 @@ from geo.mapview.assets import localise
 from geo.mapview.basemap import build_base_map
 from geo.mapview.layers import spots_layer
 from geo.model import LOCAL_TZ, ControlType, PresenceKind, SpotCategory, SpotStatus
+from geo.text import escape_markdown
 from pages._session import current_context
 from pages._tables import show_table
 
@@ -114,7 +115,7 @@ def save(layer: str, record: dict[str, object], geometry: Point | None, form: st
     try:
         editor.add(layer, frame)
     except GeoError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(exc))
         return
     st.session_state["register_saved"] = t("register_saved")
     st.session_state[FORM_ROUND + form] = st.session_state.get(FORM_ROUND + form, 0) + 1
@@ -353,9 +354,9 @@ if "edit" in tab:
                             "problem_spots", uid, changes, expected_version=int(row["version"])
                         )
                     except ConflictError as exc:
-                        st.error(str(exc))  # the typed text stays in the form
+                        st.error(escape_markdown(exc))  # the typed text stays in the form
                     except GeoError as exc:
-                        st.error(str(exc))
+                        st.error(escape_markdown(exc))
                     else:
                         st.session_state["register_saved"] = t("register_saved")
                         st.rerun()
@@ -386,7 +387,7 @@ if "log" in tab:
             try:
                 editor.undo(int(entry))
             except GeoError as exc:
-                st.error(str(exc))
+                st.error(escape_markdown(exc))
             else:
                 st.session_state["register_saved"] = t("register_undone_named", change=said[entry])
                 st.rerun()

@@ -76,14 +76,14 @@ def test_overview_shows_verdict_headline_map_and_tables(app_env):
     at = run()
     assert at.markdown[0].value == "**Löftet 2018 hålls delvis: 3 av 4 åtaganden uppfyllda.**"
     assert at.markdown[1].value == (
-        "**Landsbygden fick 41\u00a0% av närvarotimmarna år 2018; där bor 34\u00a0% av invånarna.**"
+        "**Landsbygden fick 40\u00a0% av närvarotimmarna år 2018; där bor 35\u00a0% av invånarna.**"
     )
     assert len(app_env) == 1
     kw = app_env[0]
     assert kw["returned_objects"] == []  # pan and zoom never rerun the page
     assert len(kw["feature_group_to_add"]) == 5
-    assert at.metric[1].value == "1,38"  # Swedish decimal comma
-    assert at.metric[2].value == "4"  # four villages without presence in the last 4 weeks
+    assert at.metric[1].value == "1,22"  # Swedish decimal comma
+    assert at.metric[2].value == "2"  # Göteryd and Hallaryd: no presence in the last 4 weeks
     assert at.metric[2].label == "Orter utan närvaro de senaste 4 veckorna"
     assert "Hallaryd" in at.warning[0].value
     assert len(at.dataframe) == 3
