@@ -136,7 +136,7 @@ def _show(pv: Preview) -> None:
             st.error(t("geo_refused", reason=str(exc)))
             return
         st.session_state.pop("_geo_preview", None)
-        st.success(t("geo_done", n=audit_id))
+        st.success(t("geo_done", n=str(audit_id)))  # an id: no thousands space
 
 
 layer = st.radio(
@@ -172,4 +172,4 @@ else:
             st.error(t("geo_undo_refused"))
         else:
             st.session_state.pop("_geo_preview", None)
-            st.success(t("geo_undone", n=entry, m=new_id))
+            st.success(t("geo_undone", n=str(entry), m=str(new_id)))

@@ -41,7 +41,7 @@ from geo.geography.sources import (
     read_national_municipalities,
     read_national_tatorter,
 )
-from geo.i18n import Translate
+from geo.i18n import Translate, Translator, language_of
 from geo.model import AreaKind
 
 MUNICIPALITIES_FILE = "national/kommuner.geojson"
@@ -240,15 +240,9 @@ def open_store(path: str | Path, code: str):  # noqa: ANN201 - GeoPackageStore (
 
 
 def with_municipality(t: Translate, code: str) -> Translate:
-    """``t`` filling ``{municipality}`` (``Älmhult``) and ``{municipality_label}``
-    (``Älmhults kommun``) wherever a text has them; other texts come out as before."""
+    """A translator in ``t``'s language filling ``{municipality}`` (``Älmhult``) and
+    ``{municipality_label}`` (``Älmhults kommun``) with municipality ``code``'s names."""
     names = municipality_name(code)
-    defaults = {"municipality": names.name, "municipality_label": names.label}
-
-    def named(key: str, **values: object) -> str:
-        try:
-            return t(key, **{**defaults, **values})
-        except (KeyError, IndexError, ValueError):  # other placeholders left unfilled
-            return t(key, **values)
-
-    return named
+    return Translator(
+        language_of(t), {"municipality": names.name, "municipality_label": names.label}
+    )

@@ -122,7 +122,7 @@ def test_replace_a_layer_on_the_page_then_undo(app_url, page_and_watch, tmp_path
     expect(page.get_by_role("heading", name=T("geo_history"))).to_be_visible(timeout=60_000)
     expect(page.get_by_text(T("geo_layer_" + layer), exact=True).last).to_be_visible()
     page.get_by_role("button", name=T("geo_undo")).click()
-    undone = re.escape(T("geo_undone", n=entry, m="@")).replace("@", r"\d+")
+    undone = re.escape(T("geo_undone", n=str(entry), m="@")).replace("@", r"\d+")
     expect(page.get_by_text(re.compile(undone))).to_be_visible(timeout=60_000)
     assert watch.outside == [] and watch.errors == [], (watch.outside, watch.errors)
     assert json.dumps(watch.failed) == "[]"
