@@ -17,6 +17,7 @@ from geo.layers.read import SUFFIXES
 from geo.layers.view import change_table, comparison_maps, history_table, number, outside_table
 from geo.roles import Role
 from pages._session import current_context
+from pages._tables import show_table
 
 ctx = current_context()
 t, store, lang = ctx.t, ctx.store, ctx.lang
@@ -118,7 +119,7 @@ def _show(pv: Preview) -> None:
     table = change_table(pv, t, lang)
     st.markdown("**" + t("geo_changes") + "**")
     if len(table):
-        st.dataframe(table, hide_index=True, use_container_width=True)
+        show_table(ctx, table)
     else:
         st.caption(t("geo_no_changes"))
     if pv.new.roads is not None:
@@ -126,7 +127,7 @@ def _show(pv: Preview) -> None:
     confirmed = True
     if len(pv.outside):
         st.warning(t("geo_outside", n=len(pv.outside)))
-        st.dataframe(outside_table(pv, t), hide_index=True, use_container_width=True)
+        show_table(ctx, outside_table(pv, t))
         confirmed = st.checkbox(t("geo_outside_confirm", n=len(pv.outside)), key="geo_outside_ok")
     if st.button(t("geo_accept"), type="primary", disabled=not confirmed, key="geo_accept"):
         writer = accept_outside if len(pv.outside) else accept
@@ -161,7 +162,7 @@ history = history_table(store.audit_log(limit=2000), t)
 if history.empty:
     st.caption(t("geo_history_none"))
 else:
-    st.dataframe(history, hide_index=True, use_container_width=True)
+    show_table(ctx, history)
     entries = history[t("geo_col_entry")].tolist()
     # Keyed by the newest entry, so the choice starts at the newest again after a change.
     entry = st.selectbox(t("geo_undo_pick"), entries, key=f"geo_undo_id_{entries[0]}")

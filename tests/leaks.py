@@ -59,6 +59,10 @@ def public_vertices(snap: Snapshot) -> set[tuple[float, float]]:
     views = [snap.municipality.centroid.coords[0], *np.reshape(snap.municipality.bounds, (2, 2))]
     for geom in snap.areas.geometry:
         views += list(np.reshape(geom.buffer(0.02).bounds, (2, 2)))
+    # the centres of the "show on the map" views (geo.mapview.basemap.place_views)
+    for geom in [snap.municipality, *snap.areas.geometry]:
+        minx, miny, maxx, maxy = geom.bounds
+        views.append(((minx + maxx) / 2, (miny + maxy) / 2))
     coords = np.vstack([coords, views])
     return {_key(x, y) for x, y in coords}
 

@@ -83,7 +83,7 @@ def test_titles_take_the_municipality_name():
     assert t("app_title").startswith("Medborgarlöfte Ljungby –")
     assert t("handout_title", place="Lagan") == "Medborgarlöfte Ljungby – Lagan"
     assert "Ljungby kommun" in t("map_data_note")
-    assert t("tip_hours", hours=2.5) == "2.5 timmar närvaro"  # other texts as before
+    assert t("tip_hours", hours=2.5) == "2,5 timmar närvaro"  # other texts as before
     assert translator("sv")("app_title").startswith("Medborgarlöfte Älmhult –")
     en = with_municipality(translator("en"), "2584")
     assert en("handout_title", place="Abisko") == "Citizens' promise Kiruna – Abisko"

@@ -129,7 +129,7 @@ def history_table(log: pd.DataFrame, t: Translate) -> pd.DataFrame:
     when = pd.to_datetime(rows["ts_utc"], utc=True).dt.tz_convert("Europe/Stockholm")
     return pd.DataFrame(
         {
-            t("geo_col_entry"): rows["id"].astype(int),
+            t("geo_col_entry"): rows["id"].astype(int).astype(str),  # an id, not a number
             t("geo_col_when"): when.dt.strftime("%Y-%m-%d %H:%M"),
             t("geo_col_who"): rows["user"].astype(str),
             t("geo_col_layer"): [_what(u, t) for u in rows["uid"]],
