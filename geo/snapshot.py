@@ -20,6 +20,7 @@ from geo.crs import to_sweref
 from geo.model import LOCAL_TZ, LocationPrecision, PresenceKind
 from geo.roles import POLICE_TIER, Tier
 from geo.store.base import Store, TimeRange
+from geo.sums import fix_seconds, local_day
 
 KINDS: tuple[str, ...] = tuple(k.value for k in PresenceKind)
 
@@ -68,19 +69,6 @@ class FixArrays:
         return m
 
 
-def local_day(t: np.ndarray) -> np.ndarray:
-    """Local (Europe/Stockholm) day numbers since 1970-01-01 for UTC epoch seconds."""
-    if t.size == 0:
-        return np.zeros(0, dtype=np.int32)
-    # Offsets change only at DST switches: convert the unique hours, not every fix.
-    hours, inverse = np.unique(t // 3600, return_inverse=True)
-    stamps = pd.to_datetime(hours * 3600, unit="s", utc=True).tz_convert(LOCAL_TZ)
-    offset = np.asarray(stamps.tz_localize(None) - stamps.tz_convert(None)) // np.timedelta64(
-        1, "s"
-    )
-    return ((t + offset.astype(np.int64)[inverse]) // 86400).astype(np.int32)
-
-
 def build_fix_arrays(
     fixes: pd.DataFrame, area_ids: np.ndarray, uncapped: set[str], max_gap_s: float
 ) -> FixArrays:
@@ -96,10 +84,8 @@ def build_fix_arrays(
     area_lookup = {a: i for i, a in enumerate(area_ids)}
     area = fixes["area_id"].map(area_lookup).fillna(-1).to_numpy(dtype=np.int16)
     kind = fixes["kind"].map({k: i for i, k in enumerate(KINDS)}).to_numpy(dtype=np.int8)
-    same_next = np.r_[rec[1:] == rec[:-1], False]
-    dt = np.where(same_next, np.r_[np.diff(t), 0], 0).astype(float)
     whole = np.asarray(uids.isin(list(uncapped)))[rec]  # per record, then per fix
-    dt = np.where(whole, dt, np.minimum(dt, max_gap_s))
+    dt = fix_seconds(t, rec, whole, max_gap_s)
     return fix_arrays(t, lon, lat, dt, kind, area, rec)
 
 

@@ -1,14 +1,18 @@
-"""The storage interface every backend implements (GeoPackage now, PostGIS later)."""
+"""The storage interface every backend implements (GeoPackage and PostGIS)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
+
+if TYPE_CHECKING:
+    from geo.areas import AreaIndex
+    from geo.store.common import Changes
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,36 @@ class Store(Protocol):
 
     def fixes(self, period: TimeRange | None = None) -> pd.DataFrame:
         """Presence fixes (lon, lat, t UTC, kind, area_id, presence_uid) in ``period``."""
+        ...
+
+    def records(self, layer: str, uids: list[str]) -> gpd.GeoDataFrame | pd.DataFrame:
+        """The stored records among ``uids`` (missing ones were deleted)."""
+        ...
+
+    def fixes_of(self, uids: list[str]) -> pd.DataFrame:
+        """The fixes of presence records ``uids``, by record in sequence order."""
+        ...
+
+    def runs(self, uids: list[str] | None = None) -> pd.DataFrame:
+        """Presence runs (:mod:`geo.sums`) of ``uids`` or of every record."""
+        ...
+
+    def sums(self) -> pd.DataFrame:
+        """Per area, local day and kind: seconds, fixes, visits and passes."""
+        ...
+
+    def changes_since(self, version: int) -> Changes:
+        """Which records changed after data version ``version`` (the change feed)."""
+        ...
+
+    def reduce_tracks(
+        self, ended_before: pd.Timestamp, anchors: dict[str, tuple[float, float]], *, user: str
+    ) -> int:
+        """Retention: old GPS tracks keep only their stays per area (see geo.retention)."""
+        ...
+
+    def area_index(self) -> AreaIndex:
+        """An index assigning points to the stored areas."""
         ...
 
     def areas(self) -> gpd.GeoDataFrame:
