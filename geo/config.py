@@ -29,6 +29,9 @@ class Settings:
     Attributes
     ----------
     store_path : the GeoPackage file (created on first start).
+    store_url : a PostgreSQL connection string (``postgresql://host/db`` or
+        ``service=NAME``; no password: libpq reads ``PGPASSWORD``, ``~/.pgpass`` or the
+        service file). When set, the store is PostGIS, tables in ``store_schema``.
     tile_url : XYZ tile template, or ``""`` for the no-tiles mode.
     tile_attribution : attribution HTML shown on the map.
     spot_radius_m : metres around a problem spot within which presence counts as follow-up.
@@ -47,6 +50,8 @@ class Settings:
     """
 
     store_path: Path = field(default_factory=lambda: DATA_DIR / "almhult.gpkg")
+    store_url: str = ""
+    store_schema: str = "almhult"
     tile_url: str = OSM_TILES
     tile_attribution: str = OSM_ATTRIBUTION
     spot_radius_m: float = 300.0
@@ -61,6 +66,11 @@ class Settings:
     session_max_hours: float = 10.0
     raw_track_days: int = 90
 
+    @property
+    def store(self) -> str:
+        """Where the data lives: the PostgreSQL connection string, else the file path."""
+        return self.store_url or str(self.store_path)
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Build settings from ``ALMHULT_*`` environment variables over the defaults."""
@@ -68,7 +78,14 @@ class Settings:
         s = cls()
         overrides: dict[str, object] = {}
         if "ALMHULT_STORE" in env:
-            overrides["store_path"] = Path(env["ALMHULT_STORE"])
+            from geo.store import is_postgres
+
+            where = env["ALMHULT_STORE"]
+            overrides["store_url" if is_postgres(where) else "store_path"] = (
+                where if is_postgres(where) else Path(where)
+            )
+        if "ALMHULT_STORE_SCHEMA" in env:
+            overrides["store_schema"] = env["ALMHULT_STORE_SCHEMA"]
         if "ALMHULT_TILE_URL" in env:
             overrides["tile_url"] = env["ALMHULT_TILE_URL"]
         if "ALMHULT_ACCOUNTS" in env:

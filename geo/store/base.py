@@ -137,6 +137,10 @@ class Store(Protocol):
         """Replace the areas and outline, and reassign every stored record to them."""
         ...
 
+    def close(self) -> None:
+        """Release this process's connections (the store stays usable by others)."""
+        ...
+
     def data_version(self) -> int:
         """A number that grows with every committed write (a cache key)."""
         ...

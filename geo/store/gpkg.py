@@ -83,6 +83,9 @@ class GeoPackageStore(Maintenance, Reads):
     def __repr__(self) -> str:
         return f"GeoPackageStore({str(self.path)!r})"
 
+    def close(self) -> None:
+        """Nothing to release: every call opens and closes its own connection."""
+
     # ------------------------------------------------------------------ transactions
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
