@@ -23,7 +23,7 @@ with st.sidebar:
     st.selectbox("Språk / Language", list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
 t = session.tr()
 settings = session.settings()
-store = session.store(str(settings.store_path))
+store = session.store(settings.store)
 
 # Who is looking decides the detail level of everything below (geo.tiers).
 viewer = session.current_viewer(settings, store)
@@ -50,7 +50,7 @@ if not signed_in and not settings.public_view:
     st.stop()
 tier = viewer.tier
 snap = session.tiered_snapshot(
-    str(settings.store_path),
+    settings.store,
     store.data_version(),
     settings,
     tier.role.value,

@@ -19,9 +19,10 @@ from geo.coverage import CoverageParams
 from geo.demo import load_if_empty
 from geo.filters import Filters
 from geo.i18n import Translate, translator
+from geo.live import LiveSnapshot
 from geo.roles import Role, Tier, tier_for
-from geo.snapshot import Snapshot, load_snapshot
-from geo.store import GeoPackageStore
+from geo.snapshot import Snapshot
+from geo.store import GeoPackageStore, Store, open_store
 from geo.tiers import view_for
 
 
@@ -51,7 +52,7 @@ class Context:
     """What a page needs: settings, store, the data snapshot, filters and texts."""
 
     settings: Settings
-    store: GeoPackageStore
+    store: Store
     snap: Snapshot
     filters: Filters
     params: CoverageParams
@@ -107,18 +108,25 @@ def settings() -> Settings:
 
 
 @st.cache_resource(show_spinner="Förbereder databasen och demoåret …")
-def store(path: str) -> GeoPackageStore:
-    """One store per file for the whole server; fills the demo year on first start."""
-    s = GeoPackageStore(path)
+def store(location: str) -> Store:
+    """One store per file or database for the whole server (``location``: the store
+    setting, :attr:`Settings.store`); fills the demo year on first start."""
+    s = open_store(location, schema=settings().store_schema)
     load_if_empty(s)
     return s
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def snapshot(path: str, version: int, max_gap_minutes: float) -> Snapshot:
-    """The columnar snapshot of one data version (shared, read-only; police tier)."""
-    del version  # part of the cache key only
-    return load_snapshot(store(path), max_gap_minutes)
+@st.cache_resource(show_spinner=False)
+def live_snapshot(location: str, max_gap_minutes: float) -> LiveSnapshot:
+    """The server's current snapshot of the store, kept up to date by the change feed."""
+    return LiveSnapshot(store(location), max_gap_minutes)
+
+
+def snapshot(location: str, version: int, max_gap_minutes: float) -> Snapshot:
+    """The columnar snapshot of data version ``version`` or newer (shared, read-only;
+    police tier): after an edit, here or in another app server, only the changed records
+    are read again (:mod:`geo.live`)."""
+    return live_snapshot(location, max_gap_minutes).at(version)
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)
