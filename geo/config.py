@@ -32,6 +32,9 @@ class Settings:
     store_url : a PostgreSQL connection string (``postgresql://host/db`` or
         ``service=NAME``; no password: libpq reads ``PGPASSWORD``, ``~/.pgpass`` or the
         service file). When set, the store is PostGIS, tables in ``store_schema``.
+    snapshot : what the app holds in memory: ``fixes`` (every GPS fix), ``runs`` (the
+        stored runs: far less memory, same area figures; tracks and spot follow-up then
+        work on 250 m cells) or ``auto`` (runs above 5 million fixes).
     tile_url : XYZ tile template, or ``""`` for the no-tiles mode.
     tile_attribution : attribution HTML shown on the map.
     spot_radius_m : metres around a problem spot within which presence counts as follow-up.
@@ -52,6 +55,7 @@ class Settings:
     store_path: Path = field(default_factory=lambda: DATA_DIR / "almhult.gpkg")
     store_url: str = ""
     store_schema: str = "almhult"
+    snapshot: str = "auto"
     tile_url: str = OSM_TILES
     tile_attribution: str = OSM_ATTRIBUTION
     spot_radius_m: float = 300.0
@@ -86,6 +90,8 @@ class Settings:
             )
         if "ALMHULT_STORE_SCHEMA" in env:
             overrides["store_schema"] = env["ALMHULT_STORE_SCHEMA"]
+        if "ALMHULT_SNAPSHOT" in env:
+            overrides["snapshot"] = env["ALMHULT_SNAPSHOT"].strip().lower()
         if "ALMHULT_TILE_URL" in env:
             overrides["tile_url"] = env["ALMHULT_TILE_URL"]
         if "ALMHULT_ACCOUNTS" in env:

@@ -85,6 +85,17 @@ def apply_changes(
     return replace(snap, **updates)  # type: ignore[arg-type]
 
 
+SUMMARY_ABOVE = 5_000_000  # fixes: above this, ``auto`` keeps runs rather than fixes
+
+
+def wants_summary(store: Store, mode: str = "auto") -> bool:
+    """Whether to keep runs (``mode`` ``runs``, or ``auto`` on a large store) rather
+    than every fix (``fixes``) in memory."""
+    if mode not in ("auto", "fixes", "runs"):
+        raise ValueError(f"snapshot mode {mode!r}: use auto, fixes or runs")
+    return mode == "runs" or (mode == "auto" and store.fix_count() > SUMMARY_ABOVE)
+
+
 class LiveSnapshot:
     """The current police-tier snapshot of ``store`` (see module docstring); thread-safe.
 

@@ -19,7 +19,7 @@ from geo.coverage import CoverageParams
 from geo.demo import load_if_empty
 from geo.filters import Filters
 from geo.i18n import Translate, translator
-from geo.live import LiveSnapshot
+from geo.live import LiveSnapshot, wants_summary
 from geo.roles import Role, Tier, tier_for
 from geo.snapshot import Snapshot
 from geo.store import GeoPackageStore, Store, open_store
@@ -118,8 +118,11 @@ def store(location: str) -> Store:
 
 @st.cache_resource(show_spinner=False)
 def live_snapshot(location: str, max_gap_minutes: float) -> LiveSnapshot:
-    """The server's current snapshot of the store, kept up to date by the change feed."""
-    return LiveSnapshot(store(location), max_gap_minutes)
+    """The server's current snapshot of the store, kept up to date by the change feed;
+    of every fix, or of the stored runs for a large store (:attr:`Settings.snapshot`)."""
+    data = store(location)
+    summary = wants_summary(data, settings().snapshot)
+    return LiveSnapshot(data, max_gap_minutes, summary=summary)
 
 
 def snapshot(location: str, version: int, max_gap_minutes: float) -> Snapshot:

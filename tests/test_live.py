@@ -109,3 +109,15 @@ def test_an_edit_through_another_process_is_patched_in(any_store):
     assert len(after.presence) == 1 and len(after.fixes) == 3
     assert (live.reloads, live.patches) == (1, 1)
     assert_same(after, load_snapshot(store))
+
+
+def test_large_stores_keep_runs(any_store, monkeypatch):
+    from geo import live
+
+    any_store.add("presence", track())
+    assert not live.wants_summary(any_store, "auto")
+    assert live.wants_summary(any_store, "runs") and not live.wants_summary(any_store, "fixes")
+    monkeypatch.setattr(live, "SUMMARY_ABOVE", 2)
+    assert live.wants_summary(any_store, "auto")
+    with pytest.raises(ValueError, match="auto, fixes or runs"):
+        live.wants_summary(any_store, "all")

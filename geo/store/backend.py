@@ -114,6 +114,14 @@ class Backend(ABC):
     def _fixes_where(self, tx: Tx | None, where: str, params: Sequence[object]) -> pd.DataFrame:
         """Presence fixes matching a WHERE fragment, by record then sequence."""
 
+    def _bulk(
+        self, tx: Tx, sql: str, params: Sequence[object], names: list[str], dtypes: dict
+    ) -> pd.DataFrame:
+        """Many rows of a query (``names``, pandas ``dtypes``); backends may stream them."""
+        frame = self._frame(tx, sql, params)
+        frame.columns = names
+        return frame.astype({k: v for k, v in dtypes.items() if v is not str})
+
     # ----------------------------------------------------------- shared reads
     def _meta(self, tx: Tx, key: str) -> int:
         rows = self._exec(tx, "SELECT value FROM meta WHERE key = ?", [key])

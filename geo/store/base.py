@@ -105,6 +105,10 @@ class Store(Protocol):
         """Presence runs (:mod:`geo.sums`) of ``uids`` or of every record."""
         ...
 
+    def fix_count(self) -> int:
+        """About how many fixes are stored (cheap: from the sums)."""
+        ...
+
     def sums(self) -> pd.DataFrame:
         """Per area, local day and kind: seconds, fixes, visits and passes."""
         ...

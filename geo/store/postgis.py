@@ -161,6 +161,11 @@ class PostGISStore(Maintenance, Reads):
         names = [d.name for d in cur.description or []]
         return pd.DataFrame(cur.fetchall(), columns=names)
 
+    def _bulk(
+        self, tx: Tx, sql: str, params: Sequence[object], names: list[str], dtypes: dict
+    ) -> pd.DataFrame:
+        return self._copy_out(tx, sql, params, names, dtypes)
+
     def _copy_out(
         self, tx: Tx, sql: str, params: Sequence[object], names: list[str], dtypes: dict
     ) -> pd.DataFrame:

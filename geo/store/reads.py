@@ -18,6 +18,20 @@ from geo.store.common import AUDIT_COLUMNS, FEED_LIMIT, Changes, quote
 from geo.sums import RUN_COLUMNS, SUM_COLUMNS
 
 _CHUNK = 500
+_RUN_TYPES: dict[str, object] = {
+    "presence_uid": str,
+    "seq": "int64",
+    "stay": "int64",
+    "area_id": str,
+    "kind": str,
+    "day": "int64",
+    "t_first": "int64",
+    "t_last": "int64",
+    "seconds": "float64",
+    "n": "int64",
+    "q": "int64",
+    "r": "int64",
+}
 
 
 class Reads(Backend):
@@ -102,25 +116,24 @@ class Reads(Backend):
     def runs(self, uids: list[str] | None = None) -> pd.DataFrame:
         """Presence runs (:data:`geo.sums.RUN_COLUMNS`), of ``uids`` or all, by record
         in sequence order."""
-        columns = ", ".join(RUN_COLUMNS)
+        sql = f"SELECT {', '.join(RUN_COLUMNS)} FROM presence_runs"
+        parts = [pd.DataFrame({c: pd.Series([], dtype=_RUN_TYPES[c]) for c in RUN_COLUMNS})]
         with self._read() as tx:
             if uids is None:
-                return self._frame(tx, f"SELECT {columns} FROM presence_runs ORDER BY fid").astype(
-                    {"area_id": object}
-                )
-            parts = [pd.DataFrame({c: [] for c in RUN_COLUMNS})]
-            for start in range(0, len(uids), _CHUNK):
-                part = uids[start : start + _CHUNK]
+                parts.append(self._bulk(tx, sql + " ORDER BY fid", [], RUN_COLUMNS, _RUN_TYPES))
+            for start in range(0, len(uids or []), _CHUNK):
+                part = (uids or [])[start : start + _CHUNK]
                 marks = ", ".join("?" * len(part))
-                parts.append(
-                    self._frame(
-                        tx,
-                        f"SELECT {columns} FROM presence_runs WHERE presence_uid IN ({marks}) "
-                        "ORDER BY fid",
-                        part,
-                    )
-                )
-        return pd.concat(parts[1:], ignore_index=True) if len(parts) > 1 else parts[0]
+                where = f" WHERE presence_uid IN ({marks}) ORDER BY fid"
+                parts.append(self._bulk(tx, sql + where, part, RUN_COLUMNS, _RUN_TYPES))
+        out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        out["area_id"] = out["area_id"].astype(object).where(out["area_id"].notna(), None)
+        return out
+
+    def fix_count(self) -> int:
+        """About how many fixes the store holds (those inside an area; cheap)."""
+        with self._read() as tx:
+            return int(self._exec(tx, "SELECT COALESCE(SUM(fixes), 0) FROM presence_sums")[0][0])
 
     def sums(self) -> pd.DataFrame:
         """Per area, local day (ISO date) and kind: seconds, fixes, visits and passes at
