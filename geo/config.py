@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -80,7 +81,7 @@ class Settings:
         """Build settings from ``ALMHULT_*`` environment variables over the defaults."""
         env = dict(os.environ if env is None else env)
         s = cls()
-        overrides: dict[str, object] = {}
+        overrides: dict[str, Any] = {}
         if "ALMHULT_STORE" in env:
             from geo.store import is_postgres
 

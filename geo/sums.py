@@ -95,7 +95,7 @@ def runs_from_fixes(
     stay_no = np.cumsum(new_stay) - 1
     stay_no = stay_no - np.maximum.accumulate(np.where(new_rec, stay_no, 0))
     codes = area[starts]
-    names = np.append(np.asarray(area_ids, dtype=object), None)  # code -1: no area
+    names = np.array([*area_ids, None], dtype=object)  # code -1: no area
     return pd.DataFrame(
         {
             "presence_uid": uids.to_numpy()[rec[starts]],

@@ -187,7 +187,8 @@ def build_base_map(
         ).add_to(m)
     m.fit_bounds([latlon(*snap.municipality.bounds[:2]), latlon(*snap.municipality.bounds[2:])])
     Legend(legend_html(t, open_=legend_open, public=public)).add_to(m)
-    return localise(m, mode)
+    localise(m, mode)
+    return m
 
 
 def build_full_map(
@@ -202,4 +203,5 @@ def build_full_map(
     for group in layers.groups:
         group.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    return localise(m, mode)
+    localise(m, mode)
+    return m

@@ -108,7 +108,7 @@ def jsonable(values: object) -> str | None:
     def plain(v: object) -> object:
         if isinstance(v, list | tuple):
             return [plain(x) for x in v]
-        return None if v is None or pd.isna(v) else str(v)  # type: ignore[arg-type]
+        return None if v is None or pd.isna(v) else str(v)
 
     return json.dumps({k: plain(v) for k, v in values.items()}, ensure_ascii=False)
 

@@ -85,7 +85,7 @@ def empty_layer_frame(layer: str) -> pd.DataFrame:
     schema = SCHEMAS[layer]
     cols: dict[str, pd.Series] = {"uid": pd.Series([], dtype=str)}
     for f in schema.fields:
-        cols[f.name] = pd.Series([], dtype=_DTYPES[f.kind])  # type: ignore[call-overload]
+        cols[f.name] = pd.Series([], dtype=_DTYPES[f.kind])
     if schema.has_area:
         cols["area_id"] = pd.Series([], dtype=str)
     cols["version"] = pd.Series([], dtype="int64")

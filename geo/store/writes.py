@@ -221,7 +221,7 @@ class Writes(Backend):
             clean = validate(layer, merged[columns], outline)
             stored = self._to_stored(layer, clean).drop(columns="uid")
             sets = {c: stored[c].iloc[0] for c in stored.columns}
-            sets = {k: (None if pd.isna(v) else v) for k, v in sets.items()}  # type: ignore[arg-type]
+            sets = {k: (None if pd.isna(v) else v) for k, v in sets.items()}
             if schema.spatial:
                 geom = np.array([clean.geometry.iloc[0]], dtype=object)
                 sets["geom"] = self._geom_values(geom)[0]
