@@ -203,6 +203,7 @@ class Snapshot:
     promises: pd.DataFrame
     incidents: gpd.GeoDataFrame
     tier: Tier = POLICE_TIER
+    plans: pd.DataFrame = field(default_factory=pd.DataFrame)  # police only: geo.tiers drops it
 
     @property
     def area_ids(self) -> np.ndarray:
@@ -275,4 +276,5 @@ def load_snapshot(store: Store, max_gap_minutes: float = 5.0, *, summary: bool =
         activities=store.query("activities"),
         promises=store.query("promises"),
         incidents=store.query("incidents"),
+        plans=store.query("plans"),
     )

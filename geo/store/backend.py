@@ -39,6 +39,8 @@ class Backend(ABC):
 
     # SQL expression that turns one bound geometry value into a stored geometry.
     GEOM_SQL = "?"
+    # SQL expression reading a stored geometry as bytes (a fingerprint, not for decoding).
+    GEOM_OUT_SQL = "geom"
     _geo_cache: tuple[int, gpd.GeoDataFrame, BaseGeometry, AreaIndex] | None = None
 
     # ----------------------------------------------------------- transactions
@@ -59,6 +61,10 @@ class Backend(ABC):
     @abstractmethod
     def _many(self, tx: Tx, sql: str, rows: Iterable[Sequence[object]]) -> None:
         """Run one statement for each parameter row."""
+
+    @abstractmethod
+    def _insert_fid(self, tx: Tx, sql: str, params: Sequence[object]) -> int:
+        """Run one INSERT into a table with a ``fid`` key; return the new row's fid."""
 
     @abstractmethod
     def _frame(self, tx: Tx, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
@@ -102,9 +108,10 @@ class Backend(ABC):
 
     @abstractmethod
     def _replace_geography(
-        self, tx: Tx, areas: gpd.GeoDataFrame, municipality: BaseGeometry
+        self, tx: Tx, areas: gpd.GeoDataFrame, municipality: BaseGeometry, name: str
     ) -> None:
-        """Replace the stored areas (MultiPolygons, priority order) and the outline."""
+        """Replace the stored areas (MultiPolygons, priority order) and the outline
+        (``name``: the municipality's)."""
 
     @abstractmethod
     def _geo_table(self, table: str) -> gpd.GeoDataFrame:
@@ -143,6 +150,12 @@ class Backend(ABC):
             outline = parts[0] if len(parts) == 1 else muni
             self._geo_cache = (version, areas, outline, AreaIndex(areas))
         return self._geo_cache[1], self._geo_cache[2], self._geo_cache[3]
+
+    def municipality_name(self) -> str:
+        """The stored municipality's name (``Älmhults kommun``)."""
+        with self._read() as tx:
+            rows = self._exec(tx, "SELECT name FROM municipality ORDER BY fid LIMIT 1")
+        return str(rows[0][0]) if rows and rows[0][0] else ""
 
     def areas(self) -> gpd.GeoDataFrame:
         """Areas in priority order (EPSG:4326)."""

@@ -29,6 +29,7 @@ AREA_COLUMNS = [
     "population_estimated",
     "approximate",
     "note",
+    "source",
 ]
 AUDIT_COLUMNS = ("ts_utc", "user", "action", "layer", "uid", "before", "after")
 # Layers whose records carry an area; presence also has fixes and runs.

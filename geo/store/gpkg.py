@@ -37,11 +37,11 @@ from geo.store import gpkg_schema
 from geo.store.backend import Tx
 from geo.store.base import TimeRange
 from geo.store.common import TIME_FMT, as_multi, quote
-from geo.store.maintenance import Maintenance
+from geo.store.geography_ops import GeographyOps
 from geo.store.reads import Reads
 
 
-class GeoPackageStore(Maintenance, Reads):
+class GeoPackageStore(GeographyOps, Reads):
     """The embedded default store (see module docstring).
 
     Parameters
@@ -144,6 +144,9 @@ class GeoPackageStore(Maintenance, Reads):
     def _many(self, tx: Tx, sql: str, rows: Iterable[Sequence[object]]) -> None:
         tx.conn.executemany(sql, rows)
 
+    def _insert_fid(self, tx: Tx, sql: str, params: Sequence[object]) -> int:
+        return int(tx.conn.execute(sql, list(params)).lastrowid)
+
     def _frame(self, tx: Tx, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         return pd.read_sql_query(sql, tx.conn, params=list(params))
 
@@ -216,13 +219,13 @@ class GeoPackageStore(Maintenance, Reads):
 
     # ------------------------------------------------------------------ geography
     def _replace_geography(
-        self, tx: Tx, areas: gpd.GeoDataFrame, municipality: BaseGeometry
+        self, tx: Tx, areas: gpd.GeoDataFrame, municipality: BaseGeometry, name: str
     ) -> None:
         tx.conn.execute("DELETE FROM areas")
         tx.conn.execute("DELETE FROM municipality")
         self._insert(tx, "areas", areas.drop(columns="geometry"), np.asarray(areas.geometry.array))
         muni = as_multi(np.array([municipality], dtype=object))
-        self._insert(tx, "municipality", pd.DataFrame({"name": ["Älmhults kommun"]}), muni)
+        self._insert(tx, "municipality", pd.DataFrame({"name": [name]}), muni)
 
     def _geo_table(self, table: str) -> gpd.GeoDataFrame:
         with self._read() as tx:

@@ -136,6 +136,10 @@ def migrate(path: Path) -> bool:
     Returns True when the runs and sums tables were new: the caller fills them from the
     stored fixes.
     """
+    with sqlite3.connect(path) as conn:  # areas from before they had a source column
+        have = {r[1] for r in conn.execute('PRAGMA table_info("areas")')}
+        if "source" not in have:
+            conn.execute('ALTER TABLE "areas" ADD COLUMN "source" TEXT')
     layers = {name for name, _ in pyogrio.list_layers(path)}
     for layer in SCHEMAS:
         if layer not in layers:

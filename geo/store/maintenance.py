@@ -63,8 +63,9 @@ class Maintenance(Writes):
         frame = area_frame(areas)
         frame = frame.set_geometry(list(as_multi(frame.geometry.array)), crs=WGS84)
         index = AreaIndex(frame)
+        name = self.municipality_name() or "Älmhults kommun"
         with self._write() as tx:
-            self._replace_geography(tx, frame, municipality)
+            self._replace_geography(tx, frame, municipality, name)
             self._reassign(tx, index)
             self._exec(
                 tx,

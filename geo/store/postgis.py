@@ -32,7 +32,7 @@ from geo.store import postgis_schema as ddl
 from geo.store.backend import Tx
 from geo.store.base import TimeRange
 from geo.store.common import TIME_FMT, area_frame, as_multi, quote
-from geo.store.maintenance import Maintenance
+from geo.store.geography_ops import GeographyOps
 from geo.store.reads import Reads
 
 _BULK_ROWS = 200_000  # rows per COPY chunk
@@ -52,7 +52,7 @@ def _py(value: object) -> object:
     return value
 
 
-class PostGISStore(Maintenance, Reads):
+class PostGISStore(GeographyOps, Reads):
     """The shared-database store (see module docstring).
 
     Parameters
@@ -65,6 +65,7 @@ class PostGISStore(Maintenance, Reads):
     """
 
     GEOM_SQL = "ST_GeomFromWKB(?, 4326)"
+    GEOM_OUT_SQL = "ST_AsBinary(geom)"
 
     def __init__(
         self,
@@ -125,7 +126,7 @@ class PostGISStore(Maintenance, Reads):
 
                 frame = area_frame(builtin_areas() if areas is None else areas)
                 outline = builtin_municipality() if municipality is None else municipality
-                self._replace_geography(Tx(conn), frame, outline)
+                self._replace_geography(Tx(conn), frame, outline, "Älmhults kommun")
 
     # ------------------------------------------------------------------ transactions
     @contextmanager
@@ -155,6 +156,10 @@ class PostGISStore(Maintenance, Reads):
         if batch:
             with tx.conn.cursor() as cur:
                 cur.executemany(sql.replace("?", "%s").encode(), batch)
+
+    def _insert_fid(self, tx: Tx, sql: str, params: Sequence[object]) -> int:
+        row = self._exec(tx, sql + " RETURNING fid", params)
+        return int(row[0][0])
 
     def _frame(self, tx: Tx, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         cur = tx.conn.execute(sql.replace("?", "%s").encode(), [_py(v) for v in params])
@@ -271,7 +276,7 @@ class PostGISStore(Maintenance, Reads):
 
     # ------------------------------------------------------------------ geography
     def _replace_geography(
-        self, tx: Tx, areas: gpd.GeoDataFrame, municipality: BaseGeometry
+        self, tx: Tx, areas: gpd.GeoDataFrame, municipality: BaseGeometry, name: str
     ) -> None:
         tx.conn.execute("DELETE FROM areas")
         tx.conn.execute("DELETE FROM municipality")
@@ -282,7 +287,7 @@ class PostGISStore(Maintenance, Reads):
                 attrs[column] = values.astype("Int64") if kind == "integer" else values
         self._insert(tx, "areas", attrs, as_multi(np.asarray(areas.geometry.array)))
         muni = as_multi(np.array([municipality], dtype=object))
-        self._insert(tx, "municipality", pd.DataFrame({"name": ["Älmhults kommun"]}), muni)
+        self._insert(tx, "municipality", pd.DataFrame({"name": [name]}), muni)
 
     def _geo_table(self, table: str) -> gpd.GeoDataFrame:
         columns = list(ddl.AREA_TYPES) if table == "areas" else ["name"]

@@ -30,6 +30,7 @@ AREA_TYPES = {
     "population_estimated": "integer",
     "approximate": "integer",
     "note": "text",
+    "source": "text",
 }
 
 
@@ -110,7 +111,11 @@ INSERT INTO meta VALUES ('data_version', 0) ON CONFLICT DO NOTHING;
 
 def migrate_ddl(have: dict[str, set[str]]) -> list[str]:
     """ALTER statements adding fields that ``have`` (table -> columns) lacks (additive)."""
-    out = []
+    out = [
+        f"ALTER TABLE areas ADD COLUMN {quote(c)} {t}"
+        for c, t in AREA_TYPES.items()
+        if "areas" in have and c not in have["areas"]
+    ]
     for layer, schema in SCHEMAS.items():
         for f in schema.fields:
             if layer in have and f.name not in have[layer]:

@@ -271,8 +271,9 @@ class Writes(Backend):
         uid: str,
         before: object,
         after: object,
-    ) -> None:
-        self._exec(
+    ) -> int:
+        """Write one audit entry; return its id."""
+        return self._insert_fid(
             tx,
             _AUDIT_SQL,
             [now_text(), user, action, layer, uid, jsonable(before), jsonable(after)],
