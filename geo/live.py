@@ -13,26 +13,19 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.model import SCHEMAS
 from geo.snapshot import Snapshot, load_fixes, load_snapshot, patch_fixes
 from geo.store.base import Store
 from geo.store.common import Changes
 
-# Snapshot fields holding one record layer each.
-RECORD_FIELDS = (
-    "presence",
-    "problem_spots",
-    "roads",
-    "dialogues",
-    "activities",
-    "promises",
-    "incidents",
-)
+# Snapshot fields holding one record layer each (every stored layer the snapshot keeps).
+RECORD_FIELDS = tuple(f.name for f in fields(Snapshot) if f.name in SCHEMAS)
 
 
 def patch_records(
