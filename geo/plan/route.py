@@ -1,10 +1,10 @@
 """Driving order of a tour's stops: straight-line travel times, cheapest insertion,
 nearest neighbour and 2-opt, and a brute-force optimum for small tours (the reference).
 
-Positions are SWEREF 99 TM (EPSG:3006) metres; travel times whole minutes. Index 0 of a
-cost matrix is the base every tour starts and ends at. No road network is used: the
-straight line at an effective speed is a fair stand-in for ordering stops in a rural
-municipality, and the stated times say so.
+Positions are SWEREF 99 TM (EPSG:3006) metres; travel times minutes (tenths, rounded
+up). Index 0 of a cost matrix is the base every tour starts and ends at. No road network
+is used: the straight line at an effective speed is a fair stand-in for ordering stops in
+a rural municipality, and the stated times say so.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ def distance_matrix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def minutes_matrix(
     dist_m: np.ndarray, kmh: float, walk_kmh: float | None = None, walk_max_m: float = 0.0
 ) -> np.ndarray:
-    """Travel minutes (rounded up) for distances: at ``kmh``, or walking at ``walk_kmh``
-    for legs up to ``walk_max_m`` (a foot patrol is driven further)."""
+    """Travel minutes (rounded up to a tenth) for distances: at ``kmh``, or walking at
+    ``walk_kmh`` for legs up to ``walk_max_m`` (a foot patrol is driven further)."""
     minutes = dist_m / (kmh * 1000 / 60)
     if walk_kmh:
         walk = dist_m / (walk_kmh * 1000 / 60)
         minutes = np.where(dist_m <= walk_max_m, walk, minutes)
-    return np.ceil(minutes - 1e-9)
+    return np.ceil(minutes * 10 - 1e-6) / 10
 
 
 def closed_cost(route: list[int] | np.ndarray, cost: np.ndarray) -> float:
