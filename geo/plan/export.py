@@ -10,6 +10,7 @@ by Debian's chromium (:func:`geo.handout.render_in_chromium`).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 import gpxpy.gpx
@@ -236,3 +237,26 @@ def plan_pdf(plan: Plan, t: Translate, names: dict[str, str], lang: str = "sv") 
     )
     assert pdf is not None
     return pdf
+
+
+def plan_files(
+    plan: Plan, t: Translate, names: dict[str, str], lang: str = "sv"
+) -> list[tuple[str, str, str, Callable[[], bytes]]]:
+    """The downloads for the car: (label key, file extension, MIME type, maker). The PDF
+    only where chromium is installed; the HTML page prints from any browser."""
+    files: list[tuple[str, str, str, Callable[[], bytes]]] = [
+        (
+            "plan_download_html",
+            "html",
+            "text/html",
+            lambda: plan_html(plan, t, names, lang).encode(),
+        ),
+        ("plan_download_gpx", "gpx", "application/gpx+xml", lambda: plan_gpx(plan, t, names)),
+        ("plan_download_csv", "csv", "text/csv", lambda: plan_csv(plan, t, names, lang)),
+    ]
+    if Path(CHROMIUM).exists():
+        files.insert(
+            0,
+            ("plan_download_pdf", "pdf", "application/pdf", lambda: plan_pdf(plan, t, names, lang)),
+        )
+    return files
