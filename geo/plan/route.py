@@ -31,16 +31,23 @@ def minutes_matrix(
     return np.ceil(minutes * 10 - 1e-6) / 10
 
 
+def _closed(route: list[int] | np.ndarray) -> np.ndarray:
+    """base, route..., base as an index array (np.r_ costs more than the work here)."""
+    path = np.zeros(len(route) + 2, dtype=np.intp)
+    path[1:-1] = route
+    return path
+
+
 def closed_cost(route: list[int] | np.ndarray, cost: np.ndarray) -> float:
     """Cost of base -> route -> base (``route`` without the base)."""
-    path = np.r_[0, np.asarray(route, dtype=int), 0]
+    path = _closed(route)
     return float(cost[path[:-1], path[1:]].sum())
 
 
 def cheapest_insertion(route: list[int], p: int, cost: np.ndarray) -> tuple[int, float]:
     """Where to insert point ``p`` into ``route`` (base implied at both ends) at least
     extra cost: (position in ``route``, extra cost)."""
-    path = np.r_[0, np.asarray(route, dtype=int), 0]
+    path = _closed(route)
     a, b = path[:-1], path[1:]
     extra = cost[a, p] + cost[p, b] - cost[a, b]
     i = int(np.argmin(extra))
@@ -62,7 +69,7 @@ def nearest_neighbour(points: list[int], cost: np.ndarray) -> list[int]:
 def two_opt(route: list[int], cost: np.ndarray) -> list[int]:
     """Improve a closed tour (base at both ends) by reversing segments while that
     shortens it (first improvement, vectorised over the second cut)."""
-    path = np.r_[0, np.asarray(route, dtype=int), 0]
+    path = _closed(route)
     n = path.size
     if n < 5:
         return list(path[1:-1])
