@@ -11,10 +11,11 @@ import streamlit as st
 
 from geo.editing import Editor
 from geo.errors import ConflictError, GeoError, ValidationError
+from geo.numbers import number
 from geo.plan import Plan, PlanInputError, PlanRequest, default_shifts, make_plan
 from geo.plan.adherence import adherence, area_view, passed_plans
 from geo.plan.effect import statement
-from geo.plan.export import plan_files, stop_rows, tour_rows
+from geo.plan.export import plan_files, stop_rows, tour_rows, unplaced_rows
 from geo.plan.model import (
     PLAN_KINDS,
     SHIFT_NAMES,
@@ -23,10 +24,11 @@ from geo.plan.model import (
     normalise_week,
     shifts_from_rows,
 )
-from geo.plan.record import save_plan
+from geo.plan.record import save_plan, saved_view
 from geo.roles import Role
 from geo.text import escape_markdown
 from pages._session import current_context
+from pages._tables import show_table
 
 ctx = current_context()
 t, snap, params = ctx.t, ctx.snap, ctx.params
@@ -165,17 +167,17 @@ def show_plan(plan: Plan) -> None:
     """The plan: effect, what did not fit, tours and stops, files, save."""
     req = plan.request
     st.subheader(t("plan_effect_title") + f" – {req.week}")
-    st.info(statement(plan.before, plan.after, req.params.gap_weeks, t))
+    st.info(statement(plan.before, plan.after, req.params.gap_weeks, t, ctx.lang))
     used = plan.hours_by_kind()
     st.caption(
         t(
             "plan_hours_used",
-            car=round(used["car_patrol"], 1),
-            foot=round(used["foot_patrol"], 1),
-            control=round(used["traffic_control"], 1),
-            car_given=req.hours.get("car_patrol", 0),
-            foot_given=req.hours.get("foot_patrol", 0),
-            control_given=req.hours.get("traffic_control", 0),
+            car=number(used["car_patrol"], ctx.lang, 1),
+            foot=number(used["foot_patrol"], ctx.lang, 1),
+            control=number(used["traffic_control"], ctx.lang, 1),
+            car_given=number(req.hours.get("car_patrol", 0), ctx.lang),
+            foot_given=number(req.hours.get("foot_patrol", 0), ctx.lang),
+            control_given=number(req.hours.get("traffic_control", 0), ctx.lang),
         )
         + " · "
         + t("plan_seed")
@@ -185,20 +187,11 @@ def show_plan(plan: Plan) -> None:
         st.warning(t("plan_no_stops"))
     if plan.unplaced:
         st.subheader(t("plan_unplaced"))
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    t("plan_stop_place"): [u["name"] for u in plan.unplaced],
-                    t("plan_stop_area"): [names.get(u["area_id"], "–") for u in plan.unplaced],
-                    t("plan_stop_reason"): [t("plan_reason_" + u["reason"]) for u in plan.unplaced],
-                }
-            ),
-            hide_index=True,
-        )
+        show_table(ctx, unplaced_rows(plan, t, names))
 
     st.subheader(t("plan_tours"))
-    st.dataframe(tour_rows(plan, t), hide_index=True)
-    st.dataframe(stop_rows(plan, t, names, ctx.lang), hide_index=True)
+    show_table(ctx, tour_rows(plan, t))
+    show_table(ctx, stop_rows(plan, t, names, ctx.lang))
 
     st.subheader(t("plan_downloads"))
     stem, lang = f"veckoplan-{req.week}", ctx.lang
@@ -242,19 +235,8 @@ if past:
             gaps=kept.gaps_planned,
         )
     )
-    st.dataframe(area_view(kept, names, t), hide_index=True)
+    show_table(ctx, area_view(kept, names, t))
 
 if len(snap.plans):
     st.subheader(t("plan_saved_plans"))
-    saved = snap.plans[["week", "seed", "version", "updated_by"]].sort_values("week")
-    st.dataframe(
-        saved.rename(
-            columns={
-                "week": t("plan_col_week"),
-                "seed": t("plan_seed"),
-                "version": t("plan_col_version"),
-                "updated_by": t("plan_col_saved_by"),
-            }
-        ),
-        hide_index=True,
-    )
+    show_table(ctx, saved_view(snap.plans, t))
