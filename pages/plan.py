@@ -27,6 +27,7 @@ from geo.plan.model import (
 from geo.plan.record import save_plan, saved_view
 from geo.roles import Role
 from geo.text import escape_markdown
+from pages._downloads import download
 from pages._session import current_context
 from pages._tables import show_table
 
@@ -198,7 +199,7 @@ def show_plan(plan: Plan) -> None:
     files = plan_files(plan, t, names, lang)
     for column, (label, ext, mime, make) in zip(st.columns(len(files)), files, strict=True):
         with column:
-            ctx.export_button(t(label), make, f"{stem}.{ext}", mime, week=req.week, seed=req.seed)
+            download(ctx, t(label), make, f"{stem}.{ext}", mime, key="plan_" + ext, week=req.week)
 
     editor = Editor(ctx.store, ctx.viewer.name, ctx.tier)
     if editor.may_edit("plans") and st.button(t("plan_save"), key="plan_save"):
