@@ -30,7 +30,7 @@ def test_police_make_a_plan_and_see_its_effect_stops_and_files(app_env):
     assert len(at.dataframe) >= 2
     stops = at.dataframe[-1].value if len(at.dataframe) == 2 else at.dataframe[1].value
     assert len(stops) > 10
-    labels = {b.label for b in at.button}
+    labels = {b.proto.label for b in at.get("download_button")}
     assert {T("plan_download_pdf"), T("plan_download_gpx"), T("plan_download_csv")} <= labels
 
 
