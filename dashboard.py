@@ -5,6 +5,7 @@ Run with ``streamlit run dashboard.py`` (or ``make run``).
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 
@@ -36,18 +37,23 @@ st.set_page_config(page_title="Medborgarlöfte Älmhult", layout="wide")  # no p
 # material page icon makes Streamlit fetch the favicon from an external font server
 
 # Streamlit's own English hints are hidden ("Press Enter to submit form": the forms have
-# a save button) and so is the grid's raw CSV download (our exports are made for Swedish
-# Excel). On phones the title shrinks so the headline is on the first screen.
+# a save button; the upload limit: the import page says it in words) and so is the grid's
+# raw CSV download (our exports are made for Swedish Excel). On phones the title shrinks so
+# the headline is on the first screen.
 st.html(
     """<style>
     [data-testid="InputInstructions"] { display: none; }
     [data-testid="stElementToolbar"] button[aria-label="Download as CSV"] { display: none; }
+    [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
+    [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {
+      display: none; }
+    [data-testid="stFileUploaderDropzone"] button > div::after { content: UPLOAD_LABEL; }
     @media (max-width: 640px) {
       h1 { font-size: 1.55rem !important; line-height: 1.25 !important; }
       [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
       [data-testid="stMetricValue"] { font-size: 1.6rem; }
     }
-    </style>"""
+    </style>""".replace("UPLOAD_LABEL", json.dumps(session.tr()("upload_button")))
 )
 with st.sidebar:
     st.selectbox("Språk / Language", list(LANGUAGES), format_func=LANGUAGES.get, key="lang")

@@ -39,5 +39,4 @@ def download(
         mime=mime,
         on_click="ignore",  # a rerun would drop the deferred file before the browser fetches it
         key="dl_" + key,
-        icon=":material/download:",
     )

@@ -132,7 +132,7 @@ st.caption(t("export_caption") if ctx.tier.raw_export else t("export_public_note
 layers = selected_layers(snap, filters)  # at the viewer's tier
 names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
 period = f"{filters.period.start:%Y-%m-%d}/{filters.period.end:%Y-%m-%d}"
-stem = f"almhult-{filters.period.start:%Y%m%d}-{filters.period.end - pd.Timedelta(days=1):%Y%m%d}"
+stem = "almhult"  # the period is inside the files
 c1, c2 = st.columns(2)
 with c1:
     download(

@@ -30,12 +30,8 @@ from pages._tables import show_table
 ctx = current_context()
 t, snap = ctx.t, ctx.snap
 editor = Editor(ctx.store, ctx.viewer.name, ctx.tier)
-# Material icons ship with Streamlit (no emoji font or CDN needed); colour plus words.
-BADGE = {
-    "met": ":green[:material/check_circle:]",
-    "on_track": ":orange[:material/schedule:]",
-    "behind": ":red[:material/error:]",
-}
+# A coloured mark plus the status in words (icon fonts would read out their glyph names).
+BADGE = {"met": ":green[●]", "on_track": ":orange[●]", "behind": ":red[●]"}
 METRICS = [
     "dialogues",
     "presence_town_and_countryside",
