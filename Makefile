@@ -46,6 +46,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_area_assignment.py
 	$(PY) bench/bench_coverage.py
+	$(PY) bench/bench_plan.py
 	$(PY) bench/bench_store.py
 
 # PostGIS at many years of fixes (long: sizes are parameters, see the script).

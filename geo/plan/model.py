@@ -26,7 +26,7 @@ SHIFT_NAMES: tuple[str, ...] = ("day", "evening", "night")
 # Älmhult police station (approximate): where every tour starts and ends.
 STATION: tuple[float, float] = (14.1372, 56.5510)
 FORMAT = 1  # version of the stored plan document
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_WEEK = re.compile(r"^(\d{4})\s*[-–]?\s*(?:[Ww]|[Vv]\.?|[Vv]ecka)?\s*(\d{1,2})$")
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -110,6 +110,14 @@ def hours_from_values(values: dict[str, object]) -> dict[str, float]:
             raise PlanInputError(i, kind, "hours")
         out[kind] = h
     return out
+
+
+def normalise_week(text: str) -> str:
+    """``2018-W39`` from ``2018-W39``, ``2018-39``, ``2018 v.39`` or ``2018 vecka 39``."""
+    m = _WEEK.match(text.strip())
+    if not m:
+        raise PlanInputError(0, "week", "week", value=text)
+    return f"{m.group(1)}-W{int(m.group(2)):02d}"
 
 
 def week_bounds(week: str) -> tuple[pd.Timestamp, pd.Timestamp]:
