@@ -181,7 +181,7 @@ def _public_map(snap: Snapshot, spec: HandoutSpec, hours: pd.Series, t: Translat
         'padding:2px 6px;border-radius:4px;font:700 14px sans-serif;text-align:center">'
         "&#8593;<br>N</div>"
     )
-    m.get_root().html.add_child(folium.Element(north))
+    m.get_root().html.add_child(folium.Element(north))  # type: ignore[attr-defined]
     localise(m, AssetMode.INLINE)
     return m.get_root().render()
 

@@ -18,11 +18,12 @@ from geo.config import Settings
 from geo.coverage import CoverageParams
 from geo.demo import load_if_empty
 from geo.filters import Filters
-from geo.geography.national import open_store, with_municipality
+from geo.geography.national import store_for, with_municipality
 from geo.i18n import Translate, translator
+from geo.live import LiveSnapshot, wants_summary
 from geo.roles import Role, Tier, tier_for
-from geo.snapshot import Snapshot, load_snapshot
-from geo.store import GeoPackageStore
+from geo.snapshot import Snapshot
+from geo.store import GeoPackageStore, Store
 from geo.tiers import view_for
 
 
@@ -52,7 +53,7 @@ class Context:
     """What a page needs: settings, store, the data snapshot, filters and texts."""
 
     settings: Settings
-    store: GeoPackageStore
+    store: Store
     snap: Snapshot
     filters: Filters
     params: CoverageParams
@@ -108,20 +109,30 @@ def settings() -> Settings:
 
 
 @st.cache_resource(show_spinner="Förbereder databasen och demoåret …")
-def store(path: str) -> GeoPackageStore:
-    """One store per file for the whole server; a new file starts with the configured
-    municipality's geography, and Älmhult's with the demo year."""
+def store(location: str) -> Store:
+    """One store per file or database for the whole server (``location``: the store
+    setting, :attr:`Settings.store`); a new one starts with the configured municipality's
+    geography, Älmhult's with the demo year."""
     code = settings().municipality_code
-    s = open_store(path, code)
+    s = store_for(location, code, schema=settings().store_schema)
     load_if_empty(s, code)
     return s
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def snapshot(path: str, version: int, max_gap_minutes: float) -> Snapshot:
-    """The columnar snapshot of one data version (shared, read-only; police tier)."""
-    del version  # part of the cache key only
-    return load_snapshot(store(path), max_gap_minutes)
+@st.cache_resource(show_spinner=False)
+def live_snapshot(location: str, max_gap_minutes: float) -> LiveSnapshot:
+    """The server's current snapshot of the store, kept up to date by the change feed;
+    of every fix, or of the stored runs for a large store (:attr:`Settings.snapshot`)."""
+    data = store(location)
+    summary = wants_summary(data, settings().snapshot)
+    return LiveSnapshot(data, max_gap_minutes, summary=summary)
+
+
+def snapshot(location: str, version: int, max_gap_minutes: float) -> Snapshot:
+    """The columnar snapshot of data version ``version`` or newer (shared, read-only;
+    police tier): after an edit, here or in another app server, only the changed records
+    are read again (:mod:`geo.live`)."""
+    return live_snapshot(location, max_gap_minutes).at(version)
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)
@@ -144,7 +155,7 @@ def public_snapshot(ctx: Context) -> Snapshot:
     """The public level of the current data, whoever is looking (meeting handouts are always
     built from it); the same cached view visitors get."""
     return tiered_snapshot(
-        str(ctx.settings.store_path),
+        ctx.settings.store,
         ctx.store.data_version(),
         ctx.settings,
         Role.COUNCIL.value,

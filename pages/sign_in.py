@@ -11,4 +11,4 @@ settings = session.settings()
 st.title(t("sign_in"))
 if not settings.public_view:
     st.info(t("sign_in_required"))
-session.sign_in_form(settings, session.store(str(settings.store_path)), t)
+session.sign_in_form(settings, session.store(settings.store), t)

@@ -2,7 +2,7 @@
 
 from geo.config import Settings
 from geo.geography.attribution import data_attribution, label_points
-from geo.geography.national import open_store
+from geo.geography.national import store_for
 from geo.i18n import translator
 from geo.mapview.assets import AssetMode
 from geo.mapview.basemap import build_base_map
@@ -29,7 +29,7 @@ def test_almhult_map_credits_lantmateriet_scb_and_geonames(store):
 
 
 def test_another_municipality_is_named_where_it_lies(tmp_path):
-    store = open_store(tmp_path / "m.gpkg", "0767")
+    store = store_for(tmp_path / "m.gpkg", "0767")
     html = _html(store)
     assert "Markaryd *" in html and "Landsbygd kring Traryd" in html
     assert "GeoNames" not in html  # no church points in a generated geography

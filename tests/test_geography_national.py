@@ -15,7 +15,7 @@ from geo.geography.national import (
     UnknownMunicipality,
     geography_for,
     municipality_name,
-    open_store,
+    store_for,
     with_municipality,
 )
 from geo.geography.shapes import km2
@@ -69,12 +69,12 @@ def test_first_geography_for_a_municipality(code, national):
 
 
 def test_a_store_for_another_municipality_starts_with_its_geography_and_no_demo(tmp_path):
-    store = open_store(tmp_path / "markaryd.gpkg", "0767")
+    store = store_for(tmp_path / "markaryd.gpkg", "0767")
     assert store.municipality_name() == "Markaryds kommun"
     assert set(store.areas()["name"]) >= {"Markaryd", "Strömsnäsbruk", "Traryd"}
     assert not load_if_empty(store, "0767")  # the demo year is Älmhult's
     assert store.query("presence").empty
-    again = open_store(tmp_path / "markaryd.gpkg", "0781")  # an existing file keeps its own
+    again = store_for(tmp_path / "markaryd.gpkg", "0781")  # an existing file keeps its own
     assert again.municipality_name() == "Markaryds kommun"
 
 

@@ -43,6 +43,7 @@ from geo.geography.sources import (
 )
 from geo.i18n import Translate, Translator, language_of
 from geo.model import AreaKind
+from geo.store.base import Store
 
 MUNICIPALITIES_FILE = "national/kommuner.geojson"
 TATORTER_FILE = "national/tatorter_2020.csv"
@@ -228,15 +229,14 @@ def builtin_geography_for(code: str) -> tuple[gpd.GeoDataFrame, BaseGeometry, Mu
     return geography_for(code)
 
 
-def open_store(path: str | Path, code: str):  # noqa: ANN201 - GeoPackageStore (lazy import)
-    """The GeoPackage store at ``path``; a new file starts with municipality ``code``'s
-    built-in geography (an existing file keeps the geography stored in it)."""
-    from geo.store import GeoPackageStore
+def store_for(location: str | Path, code: str, *, schema: str = "almhult") -> Store:
+    """The store at ``location`` (a GeoPackage path or a PostGIS connection, see
+    :func:`geo.store.open_store`); a new one starts with municipality ``code``'s built-in
+    geography, an existing one keeps the geography stored in it."""
+    from geo.store import open_store
 
-    if Path(path).exists():
-        return GeoPackageStore(path)
     areas, outline, names = builtin_geography_for(code)
-    return GeoPackageStore(path, areas=areas, municipality=outline, name=names.label)
+    return open_store(location, schema=schema, areas=areas, municipality=outline, name=names.label)
 
 
 def with_municipality(t: Translate, code: str) -> Translate:

@@ -1,7 +1,7 @@
 """Replace a geography layer from a file, from the command line (from the project folder).
 
     python -m geo.layers FILE --layer outline|localities|zones|roads [--column ROLE=COLUMN]
-        [--code 0765] [--year 2020] [--dry-run] [--allow-outside] [--store PATH]
+        [--code 0765] [--year 2020] [--dry-run] [--allow-outside] [--store PATH|DSN]
     python -m geo.layers --undo AUDIT_ID [--store PATH]
     python -m geo.layers --builtin [--code 0765]   (bring a store up to the built-in one)
 
@@ -23,7 +23,7 @@ from geo.errors import GeoError
 from geo.layers import LAYERS, detect_columns, plan, plan_builtin, read_layer_file
 from geo.layers.columns import REQUIRED, ROLES
 from geo.layers.preview import Preview, accept, accept_outside
-from geo.store import GeoPackageStore
+from geo.store import Store, open_store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--builtin", action="store_true", help="replace everything with the built-in geography"
     )
-    p.add_argument("--store", type=Path, default=settings.store_path)
+    p.add_argument("--store", default=settings.store, help="GeoPackage path or PostGIS DSN")
+    p.add_argument("--schema", default=settings.store_schema, help="PostGIS schema")
     p.add_argument("--user", default="cli")
     p.add_argument("--limit-mb", type=int, default=settings.upload_max_mb)
     return p
@@ -77,7 +78,7 @@ def report(pv: Preview) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    store = GeoPackageStore(args.store)
+    store = open_store(args.store, schema=args.schema)
     try:
         if args.undo is not None:
             audit_id = store.undo_geography(args.undo, user=args.user)
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _write(store: GeoPackageStore, pv: Preview, args: argparse.Namespace) -> int:
+def _write(store: Store, pv: Preview, args: argparse.Namespace) -> int:
     if args.dry_run:
         print("dry run: nothing written")
         return 0

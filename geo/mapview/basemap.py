@@ -14,7 +14,7 @@ from functools import cache
 import folium
 import geopandas as gpd
 import shapely
-from branca.element import MacroElement, Template
+from branca.element import Figure, MacroElement, Template
 from folium.elements import JSCSSMixin
 
 from geo.config import Settings
@@ -265,7 +265,9 @@ def build_base_map(
                 style="font-size:11px;font-style:italic;color:#333",
             ),
         ).add_to(m)
-    m.get_root().header.add_child(folium.Element(ZONE_LABEL_CSS))
+    root = m.get_root()
+    if isinstance(root, Figure):  # a map always sits in a Figure
+        root.header.add_child(folium.Element(ZONE_LABEL_CSS))
     for name, approximate, (lon, lat) in label_points(snap.areas):
         label = esc(name) + (" *" if approximate else "")
         folium.CircleMarker(
@@ -289,7 +291,8 @@ def build_base_map(
     MetricScale().add_to(m)
     GestureHandling(t).add_to(m)
     Attribution(data_attribution(snap.areas, t("geo_map_data"))).add_to(m)
-    return localise(m, mode)
+    localise(m, mode)
+    return m
 
 
 def build_full_map(
@@ -304,12 +307,13 @@ def build_full_map(
     for group in layers.groups:
         group.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    return localise(m, mode)
+    localise(m, mode)
+    return m
 
 
 def view_for_bounds(
     bounds: tuple[float, float, float, float], width_px: int = 700, height_px: int = 560
-) -> tuple[tuple[float, float], int]:
+) -> tuple[list[float], int]:
     """Centre (lat, lon) and the largest whole Web Mercator zoom that shows ``bounds``
     (minx, miny, maxx, maxy in EPSG:4326) in a map of about ``width_px`` × ``height_px``,
     with a margin; between zoom 9 and 15."""
@@ -326,7 +330,7 @@ def view_for_bounds(
     return latlon((minx + maxx) / 2, (miny + maxy) / 2), zoom
 
 
-def place_views(snap: Snapshot) -> dict[str, tuple[tuple[float, float], int]]:
+def place_views(snap: Snapshot) -> dict[str, tuple[list[float], int]]:
     """Where the map goes for each place a user may pick: ``""`` the whole municipality,
     then every area by id (villages, the town, countryside zones), then the named
     localities of the built-in geography that are not areas themselves (by name)."""
@@ -340,9 +344,7 @@ def place_views(snap: Snapshot) -> dict[str, tuple[tuple[float, float], int]]:
     return views
 
 
-def selection_view(
-    snap: Snapshot, areas: tuple[str, ...] | None
-) -> tuple[tuple[float, float], int]:
+def selection_view(snap: Snapshot, areas: tuple[str, ...] | None) -> tuple[list[float], int]:
     """The view that shows the chosen areas together (the whole municipality for None)."""
     if not areas:
         return view_for_bounds(tuple(snap.municipality.bounds))
