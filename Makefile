@@ -27,8 +27,9 @@ static/node_modules/.package-lock.json: static/package.json static/package-lock.
 system-deps:
 	@sh scripts/install-system-deps.sh
 
+# scripts/serve.py serves dashboard.py plus the session-cookie routes (st.App).
 run: $(VENV)/.runtime assets
-	$(VENV)/bin/streamlit run dashboard.py
+	$(VENV)/bin/streamlit run scripts/serve.py
 
 test: $(STAMP) assets system-deps
 	$(VENV)/bin/ruff check .
