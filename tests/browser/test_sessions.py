@@ -131,3 +131,17 @@ def test_an_idle_session_expires(app_url, app_store, context):
     page.reload()
     expect(page.get_by_text(T("session_expired"))).to_be_visible(timeout=60_000)
     expect(page.get_by_text(SIGNED_IN)).to_have_count(0)
+
+
+def test_the_promise_pages_map_link_opens_signed_in(app_url, context):
+    page = new_page(context, [])
+    open_as(page, app_url, "municipality")
+    wait_for_cookie(context, page)
+    page.get_by_role("link", name=T("page_promise")).click()
+    link = page.get_by_role("link", name=T("show_on_map")).first
+    link.wait_for(timeout=90_000)
+    with context.expect_page() as opened:
+        link.click()
+    tab = opened.value
+    expect(tab.get_by_text(SIGNED_IN)).to_be_visible(timeout=90_000)
+    expect(tab.get_by_text(T("tier_municipality"))).to_be_visible()
