@@ -151,14 +151,6 @@ class SessionStore:
             )
         return self._session_id(handoff) if claimed else None
 
-    def handoff_pending(self, sid: str, now: float) -> bool:
-        """Whether the session's handoff code is still waiting to be exchanged."""
-        with self._conn() as conn:
-            row = conn.execute(
-                "SELECT handoff_until FROM sessions WHERE id_hash = ?", [_digest(sid)]
-            ).fetchone()
-        return row is not None and row[0] is not None and row[0] >= now
-
     def check(self, sid: str, now: float) -> Check:
         """Whether session ``sid`` is open now; marks it used (at most every
         :data:`TOUCH_EVERY_S` seconds). The role is the account's current one."""

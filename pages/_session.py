@@ -78,7 +78,7 @@ class Context:
     def export_button(
         self,
         label: str,
-        make: Callable[[], bytes],
+        make: Callable[[], bytes | None],
         file_name: str,
         mime: str,
         **detail: object,
@@ -93,6 +93,8 @@ class Context:
         stamp = (self.snap.version, self.tier.role.value, self.filters.key(), repr(detail))
         if st.button(label, key="make" + key):
             data = make()
+            if data is None:  # nothing made (the maker said why on the page)
+                return
             self.store.log_event(
                 self.viewer.name,
                 "export",
@@ -247,19 +249,17 @@ def _post_from_browser(path: str, body: str) -> None:
 
 def sync_cookie(settings: Settings, viewer: Viewer) -> None:
     """Keep the browser's session cookie in step with this tab: after a sign-in, exchange
-    the handoff code for it; after a sign-out or on an ended session's cookie, delete it.
-    Rendered on every run while needed (a frame removed before its request ran would lose
-    it; an unchanged frame is not reloaded, so the request is made once)."""
+    the handoff code for it; after a sign-out or on an ended session's cookie, delete it."""
     path = mounted_path()
     if path is None:
         return
     state = st.session_state
     handoff = state.get("_handoff")
     if viewer.method == "password" and handoff:
-        if sessions(settings).handoff_pending(state["_sid"], time.time()):
-            _post_from_browser(path, handoff)
-        else:
-            del state["_handoff"]
+        # Kept on every run of this session, claimed or not: removing the frame could abort
+        # the request before the browser has stored the cookie. An unchanged frame is not
+        # reloaded; a remounted one posts a spent code, which changes nothing.
+        _post_from_browser(path, handoff)
     elif viewer.method == "public" and (state.get("_clear_cookie") or state.get("_cookie_refused")):
         _post_from_browser(path + "/end", "")
 
