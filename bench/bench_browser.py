@@ -160,6 +160,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--entry", default="scripts/serve.py", help="what streamlit runs")
+    parser.add_argument(
+        "--before",
+        default="dashboard.py",
+        help="the previous entry, cold-started in the same run (no warm-up, no session routes)",
+    )
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"{CHROMIUM} not found: install Debian's chromium")
@@ -181,10 +186,12 @@ def main() -> None:
             finally:
                 stop(proc)
             cold_times = cold(browser, args.entry, store, folder, args.cold_runs)
+            cold_before = cold(browser, args.before, store, folder, args.cold_runs)
             browser.close()
     print(f"entry {args.entry}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"warm page load to map (<= 2 s):      {median(warm['warm'])}")
     print(f"cold start to map (<= 4 s):          {median(cold_times)}")
+    print(f"  the same, {args.before}:{' ' * max(1, 21 - len(args.before))}{median(cold_before)}")
     print(f"period click to tables (<= 0.8 s):   {median(warm['period'])}")
     print(f"page switch (<= 1 s):                {median(warm['switch'])}")
 

@@ -150,6 +150,15 @@ def accounts(path: str) -> AccountStore:
     return AccountStore(path)
 
 
+def warm_up() -> None:
+    """Fill the server's caches before the first visitor: the store, the exact snapshot
+    and the public level of the current data (run in a thread at server start)."""
+    s = settings()
+    data = store(str(s.store_path))
+    day = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d")
+    tiered_snapshot(str(s.store_path), data.data_version(), s, Role.COUNCIL.value, day)
+
+
 def public_snapshot(ctx: Context) -> Snapshot:
     """The public level of the current data, whoever is looking (meeting handouts are always
     built from it); the same cached view visitors get."""

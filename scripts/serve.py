@@ -9,6 +9,9 @@ works, but a sign-in then lasts only as long as its browser tab.)
 from __future__ import annotations
 
 import sys
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +22,23 @@ import streamlit as st  # noqa: E402
 
 from pages._routes import session_routes  # noqa: E402
 
+
+def _warm_up() -> None:
+    # The app's modules (geopandas, folium, ...) and its data load while the first
+    # visitor's browser is still fetching the page: not after it connects.
+    from pages import _session
+
+    _session.warm_up()
+
+
+@asynccontextmanager
+async def _lifespan(_app: st.App) -> AsyncIterator[None]:
+    threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
+    yield
+
+
 app = st.App(
-    ROOT / "dashboard.py", routes=session_routes(st.get_option("server.baseUrlPath") or "")
+    ROOT / "dashboard.py",
+    routes=session_routes(st.get_option("server.baseUrlPath") or ""),
+    lifespan=_lifespan,
 )
