@@ -45,6 +45,8 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_area_assignment.py
 	$(PY) bench/bench_coverage.py
+	$(PY) bench/bench_handout.py
+	$(PY) bench/bench_browser.py
 
 demo: $(VENV)/.runtime
 	$(PY) -m geo.demo

@@ -77,7 +77,7 @@ def main() -> None:
         t = translator("sv")
         warm = render.chromium()
         print(f"{len(snap.problem_spots)} problem spots, runs={args.runs} (medians)")
-        print(f"{'handout':<28} {'ours wall/cpu':>16} {'previous wall/cpu':>19}  pages")
+        print(f"{'handout':<34} {'ours wall/cpu':>16} {'previous wall/cpu':>19}  pages")
         for area, paper in ((None, "A4"), ("dio", "A4"), (None, "A3")):
             spec = HandoutSpec(year_period(2018), area, "sv", "https://karta.example/", paper)
             label = f"{area or 'whole municipality'} {paper}"
@@ -85,7 +85,7 @@ def main() -> None:
             with mock.patch.object(handout_document, "said_rows", per_spot_rows):
                 before = timed(lambda spec=spec: handout_html(snap, spec, t), args.runs)
             print(
-                f"{label + ' HTML':<28} {ours[0]:7.2f}/{ours[1]:5.2f} s "
+                f"{label + ' HTML':<34} {ours[0]:7.2f}/{ours[1]:5.2f} s "
                 f"{before[0]:9.2f}/{before[1]:5.2f} s"
             )
             doc = ours[2]
@@ -99,7 +99,7 @@ def main() -> None:
                 max(1, args.runs // 2),
             )
             print(
-                f"{label + ' PDF + PNG':<28} {pr[0]:7.2f}/{pr[1]:5.2f} s "
+                f"{label + ' PDF + PNG':<34} {pr[0]:7.2f}/{pr[1]:5.2f} s "
                 f"{cold[0]:9.2f}/{cold[1]:5.2f} s  {pr[2].pages}"
             )
         print(

@@ -49,6 +49,8 @@ class Settings:
         beside the accounts file (``session.key``, mode 600) is used.
     public_url : the address people reach the app at (``ALMHULT_PUBLIC_URL``, e.g.
         ``https://karta.almhult.se/``): QR codes and links in handouts point there.
+    municipality_code : the municipality served (four digits, SCB/Lantmäteriet code;
+        ``0765`` Älmhult). A new store starts with its geography (``geo.geography``).
     """
 
     store_path: Path = field(default_factory=lambda: DATA_DIR / "almhult.gpkg")
@@ -67,6 +69,7 @@ class Settings:
     raw_track_days: int = 90
     session_secret: str = field(default="", repr=False)
     public_url: str = ""
+    municipality_code: str = "0765"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -86,6 +89,8 @@ class Settings:
             overrides["session_secret"] = env["ALMHULT_SESSION_SECRET"]
         if "ALMHULT_PUBLIC_URL" in env:
             overrides["public_url"] = env["ALMHULT_PUBLIC_URL"].strip()
+        if "ALMHULT_MUNICIPALITY" in env:
+            overrides["municipality_code"] = env["ALMHULT_MUNICIPALITY"].strip().zfill(4)
         if "ALMHULT_TILE_ATTRIBUTION" in env:
             overrides["tile_attribution"] = env["ALMHULT_TILE_ATTRIBUTION"]
         for name, cast in (

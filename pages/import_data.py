@@ -9,8 +9,9 @@ from geo.errors import ImportRejected
 from geo.imports.files import FILE_TYPES, TABLES, prepare_file
 from geo.imports.tabular import COORDINATES, guess_mapping, read_table
 from geo.model import SCHEMAS, PresenceKind
-from geo.views import styled
+from geo.text import escape_markdown
 from pages._session import current_context
+from pages._tables import show_table
 
 ctx = current_context()
 t, store = ctx.t, ctx.store
@@ -63,7 +64,7 @@ if upload is not None:
                 store, data, name, layer, mapping=mapping, kind=kind, limit_mb=limit
             )
     except ImportRejected as exc:
-        st.error(t("import_refused", reason=str(exc)))
+        st.error(t("import_refused", reason=escape_markdown(exc)))
         st.stop()
     refused = [r.layer for r in results if not editor.may_edit(r.layer)]
     results = [r for r in results if editor.may_edit(r.layer)]
@@ -74,14 +75,14 @@ if upload is not None:
         st.subheader(t("layer_" + r.layer))
         st.markdown(t("import_counts", new=r.accepted, dup=r.duplicates, bad=len(r.rejected)))
         for note in r.notes:
-            st.info(note)
+            st.info(escape_markdown(note))
         if len(r.rejected):
             st.markdown("**" + t("import_rejected") + "**")
-            st.table(styled(r.rejected.rename(columns=lambda c: t("col_import_" + c))))
+            show_table(ctx, r.rejected.rename(columns=lambda c: t("col_import_" + c)))
         if r.accepted:
             preview = r.records.drop(columns="geometry").head(100)
             st.markdown("**" + t("import_preview") + "**")
-            st.table(styled(preview.astype(str)))
+            show_table(ctx, preview.astype(str))
 
     total = sum(r.accepted for r in results)
     if total and st.button(t("import_commit", n=total), type="primary", key="import_go"):

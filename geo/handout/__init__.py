@@ -16,7 +16,7 @@ from geo.handout.document import (
     live_link,
     public_url_problem,
 )
-from geo.handout.render import CHROMIUM, CHROMIUM_ARGS, Printed
+from geo.handout.render import CHROMIUM, CHROMIUM_ARGS, Printed, render_in_chromium
 from geo.handout.source import HandoutError, public_source
 from geo.i18n import Translate
 from geo.snapshot import Snapshot
@@ -33,6 +33,7 @@ __all__ = [
     "print_handout",
     "public_source",
     "public_url_problem",
+    "render_in_chromium",
 ]
 
 

@@ -16,9 +16,11 @@ import atexit
 import io
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from geo.handout.source import HandoutError
 
@@ -32,6 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+T = TypeVar("T")
 IDLE_SECONDS = 300.0
 RENDER_TIMEOUT_S = 120.0
 PNG_SCALE = 2.0  # PDF points (1/72 in) to image pixels: 144 dpi
@@ -118,15 +121,20 @@ class WarmChromium:
         self.launches = 0  # how many times a browser was started (for tests and benchmarks)
 
     def print(self, doc: str, paper: str, want_png: bool) -> Printed:
-        """PDF (and PNG) of ``doc``; raises :class:`HandoutError` when Chromium is missing."""
+        """PDF (and PNG) of the handout ``doc``; :class:`HandoutError` when Chromium is
+        missing or fails."""
+        return self.run(lambda browser: print_in(browser, doc, paper, want_png))
+
+    def run(self, job: Callable[[Any], T]) -> T:
+        """``job(browser)`` on the worker thread's browser (a Playwright Browser)."""
         if not Path(self.executable).exists():
             raise HandoutError(
                 f"{self.executable} not found: PNG and PDF are printed by Debian's chromium "
-                "(apt-get install chromium); the HTML handout works without it"
+                "(apt-get install chromium); the HTML works without it"
             )
         done: Future = Future()
         with self._lock:
-            self._jobs.put((doc, paper, want_png, done))
+            self._jobs.put((job, done))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._work, name="handout-chromium")
                 self._thread.daemon = True
@@ -159,7 +167,7 @@ class WarmChromium:
                         continue
                     if job is None:
                         return
-                    doc, paper, want_png, done = job
+                    work, done = job
                     if not done.set_running_or_notify_cancel():
                         continue
                     try:
@@ -168,7 +176,7 @@ class WarmChromium:
                                 executable_path=self.executable, args=CHROMIUM_ARGS
                             )
                             self.launches += 1
-                        done.set_result(print_in(browser, doc, paper, want_png))
+                        done.set_result(work(browser))
                     except Error as exc:  # the browser failed: start a new one next time
                         done.set_exception(HandoutError(f"Chromium could not print: {exc}"))
                         if browser is not None:
@@ -193,3 +201,34 @@ def chromium() -> WarmChromium:
             _CHROMIUM = WarmChromium(CHROMIUM)
             atexit.register(_CHROMIUM.close)
         return _CHROMIUM
+
+
+def render_in_chromium(
+    doc: str, width: int, height: int, formats: tuple[str, ...], *, map_frame: bool = True
+) -> tuple[bytes | None, bytes | None]:
+    """PNG (first screen) and/or PDF of any standalone HTML document, ``width`` x ``height``
+    CSS pixels, offline, in the warm Chromium. ``map_frame``: wait for the Leaflet map in the
+    document's iframe first. (Other printouts, e.g. the patrol plan, use this.)"""
+
+    def job(browser) -> tuple[bytes | None, bytes | None]:  # noqa: ANN001
+        page = browser.new_page(viewport={"width": width, "height": height})
+        try:
+            page.route(
+                "**/*", lambda r: r.abort() if r.request.url.startswith("http") else r.continue_()
+            )
+            page.set_content(doc, wait_until="load")
+            if map_frame:
+                page.frame_locator("iframe").first.locator(".leaflet-container").wait_for(
+                    timeout=30_000
+                )
+            page.evaluate(TWO_FRAMES)
+            png = pdf = None
+            if "png" in formats:
+                png = page.screenshot(clip={"x": 0, "y": 0, "width": width, "height": height})
+            if "pdf" in formats:
+                pdf = page.pdf(width=f"{width}px", height=f"{height}px", print_background=True)
+            return png, pdf
+        finally:
+            page.close()
+
+    return chromium().run(job)
