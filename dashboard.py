@@ -72,7 +72,7 @@ def run_page(page: StreamlitPage) -> None:
         st.error(t("error_with_id", id=error_id))
 
 
-store = session.store(str(settings.store_path))
+store = session.store(settings.store)
 
 # Who is looking decides the detail level of everything below (geo.tiers).
 viewer = session.current_viewer(settings, store)
@@ -121,7 +121,7 @@ if not signed_in and not settings.public_view:
     st.stop()
 tier = viewer.tier
 snap = session.tiered_snapshot(
-    str(settings.store_path),
+    settings.store,
     store.data_version(),
     settings,
     tier.role.value,

@@ -208,7 +208,7 @@ class CookieSigner:
 
     def unsign(self, cookie: str, max_age_s: float) -> str | None:
         try:
-            return self._signer.unsign(cookie, max_age=max_age_s).decode("ascii")
+            return self._signer.unsign(cookie, max_age=int(max_age_s)).decode("ascii")
         except (SignatureExpired, BadSignature, UnicodeError):
             return None
 

@@ -21,6 +21,7 @@ from geo.coverage import CoverageParams
 from geo.demo import load_if_empty
 from geo.filters import Filters
 from geo.i18n import Translate, translator
+from geo.live import LiveSnapshot, wants_summary
 from geo.roles import Role, Tier, tier_for
 from geo.sessions import (
     COOKIE_NAME,
@@ -30,8 +31,8 @@ from geo.sessions import (
     server_secret,
     session_store,
 )
-from geo.snapshot import Snapshot, load_snapshot
-from geo.store import GeoPackageStore
+from geo.snapshot import Snapshot
+from geo.store import GeoPackageStore, Store, open_store
 from geo.tiers import view_for
 from pages._routes import mounted_path
 
@@ -62,7 +63,7 @@ class Context:
     """What a page needs: settings, store, the data snapshot, filters and texts."""
 
     settings: Settings
-    store: GeoPackageStore
+    store: Store
     snap: Snapshot
     filters: Filters
     params: CoverageParams
@@ -120,18 +121,28 @@ def settings() -> Settings:
 
 
 @st.cache_resource(show_spinner="Förbereder databasen och demoåret …")
-def store(path: str) -> GeoPackageStore:
-    """One store per file for the whole server; fills the demo year on first start."""
-    s = GeoPackageStore(path)
+def store(location: str) -> Store:
+    """One store per file or database for the whole server (``location``: the store
+    setting, :attr:`Settings.store`); fills the demo year on first start."""
+    s = open_store(location, schema=settings().store_schema)
     load_if_empty(s)
     return s
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def snapshot(path: str, version: int, max_gap_minutes: float) -> Snapshot:
-    """The columnar snapshot of one data version (shared, read-only; police tier)."""
-    del version  # part of the cache key only
-    return load_snapshot(store(path), max_gap_minutes)
+@st.cache_resource(show_spinner=False)
+def live_snapshot(location: str, max_gap_minutes: float) -> LiveSnapshot:
+    """The server's current snapshot of the store, kept up to date by the change feed;
+    of every fix, or of the stored runs for a large store (:attr:`Settings.snapshot`)."""
+    data = store(location)
+    summary = wants_summary(data, settings().snapshot)
+    return LiveSnapshot(data, max_gap_minutes, summary=summary)
+
+
+def snapshot(location: str, version: int, max_gap_minutes: float) -> Snapshot:
+    """The columnar snapshot of data version ``version`` or newer (shared, read-only;
+    police tier): after an edit, here or in another app server, only the changed records
+    are read again (:mod:`geo.live`)."""
+    return live_snapshot(location, max_gap_minutes).at(version)
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)
@@ -154,16 +165,16 @@ def warm_up() -> None:
     """Fill the server's caches before the first visitor: the store, the exact snapshot
     and the public level of the current data (run in a thread at server start)."""
     s = settings()
-    data = store(str(s.store_path))
+    data = store(s.store)
     day = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d")
-    tiered_snapshot(str(s.store_path), data.data_version(), s, Role.COUNCIL.value, day)
+    tiered_snapshot(s.store, data.data_version(), s, Role.COUNCIL.value, day)
 
 
 def public_snapshot(ctx: Context) -> Snapshot:
     """The public level of the current data, whoever is looking (meeting handouts are always
     built from it); the same cached view visitors get."""
     return tiered_snapshot(
-        str(ctx.settings.store_path),
+        ctx.settings.store,
         ctx.store.data_version(),
         ctx.settings,
         Role.COUNCIL.value,
@@ -348,7 +359,7 @@ def restricted_page(title: str, url_path: str) -> st.Page:
             return
         st.info(t("page_needs_sign_in"))
         s = settings()
-        sign_in_form(s, store(str(s.store_path)), t, stay=True)
+        sign_in_form(s, store(s.store), t, stay=True)
 
     page.__name__ = "restricted_" + url_path
     return st.Page(page, title=title, url_path=url_path, visibility="hidden")

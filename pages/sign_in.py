@@ -15,4 +15,4 @@ if viewer is not None:  # a reload or bookmark of this page while signed in
 else:
     if not settings.public_view:
         st.info(t("sign_in_required"))
-    session.sign_in_form(settings, session.store(str(settings.store_path)), t)
+    session.sign_in_form(settings, session.store(settings.store), t)

@@ -129,7 +129,7 @@ def _table(head: list[str], rows: list[list[object]], widths: list[int], cls: st
     )
 
 
-def _count(value: object) -> str:
+def _count(value: float | None) -> str:
     return "<3" if value is None or pd.isna(value) else str(int(value))
 
 

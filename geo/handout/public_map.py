@@ -126,6 +126,6 @@ def public_map_html(snap: Snapshot, area_id: str | None, hours: pd.Series, t: Tr
         minx, miny, maxx, maxy = areas.set_index("id").geometry[area_id].buffer(0.02).bounds
         m.fit_bounds([latlon(minx, miny), latlon(maxx, maxy)])
     PrintControls().add_to(m)
-    m.get_root().header.add_child(Element(PRINT_CSS))
+    m.get_root().header.add_child(Element(PRINT_CSS))  # type: ignore[attr-defined]
     localise(m, AssetMode.INLINE)
     return m.get_root().render()

@@ -161,7 +161,7 @@ def test_police_sees_exact_tracks_times_and_the_log(app_url, page_and_watch, exa
     page, watch = page_and_watch
     open_as(page, app_url + "/?pick=custom&start=2018-05-01&end=2018-05-02", "police")
     wait_for_map(page)
-    assert menu(page) == [T(p) for p in (*PUBLIC_PAGES, *EDIT_PAGES, "page_audit")]
+    assert menu(page) == [T(p) for p in (*PUBLIC_PAGES, *EDIT_PAGES, "page_plan", "page_audit")]
     seen = everything_seen(page, watch)
     leaks = patrol_leaks(seen, exact)
     assert any(p.startswith("exact fix") for p in leaks), "police should get exact tracks"
