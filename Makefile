@@ -28,8 +28,9 @@ static/node_modules/.package-lock.json: static/package.json static/package-lock.
 system-deps:
 	@sh scripts/install-system-deps.sh
 
+# scripts/serve.py serves dashboard.py plus the session-cookie routes (st.App).
 run: $(VENV)/.runtime assets
-	$(VENV)/bin/streamlit run dashboard.py
+	$(VENV)/bin/streamlit run scripts/serve.py
 
 test: $(STAMP) assets system-deps
 	$(VENV)/bin/ruff check .
@@ -46,6 +47,8 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_area_assignment.py
 	$(PY) bench/bench_coverage.py
+	$(PY) bench/bench_handout.py
+	$(PY) bench/bench_browser.py
 	$(PY) bench/bench_plan.py
 	$(PY) bench/bench_store.py
 

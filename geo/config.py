@@ -51,6 +51,11 @@ class Settings:
         this long after signing in.
     raw_track_days : GPS tracks older than this are reduced to area stays by
         ``python -m geo.retention`` (run it daily).
+    session_secret : signs the session cookie (``ALMHULT_SESSION_SECRET``); when empty, a
+        ``session_secret`` in ``.streamlit/secrets.toml`` or a key generated on first start
+        beside the accounts file (``session.key``, mode 600) is used.
+    public_url : the address people reach the app at (``ALMHULT_PUBLIC_URL``, e.g.
+        ``https://karta.almhult.se/``): QR codes and links in handouts point there.
     municipality_code : the municipality served (four digits, SCB/Lantmäteriet code;
         ``0765`` Älmhult). A new store starts with its geography (``geo.geography``).
     """
@@ -72,6 +77,8 @@ class Settings:
     session_idle_minutes: float = 30.0
     session_max_hours: float = 10.0
     raw_track_days: int = 90
+    session_secret: str = field(default="", repr=False)
+    public_url: str = ""
     municipality_code: str = "0765"
 
     @property
@@ -102,6 +109,10 @@ class Settings:
             overrides["accounts_path"] = Path(env["ALMHULT_ACCOUNTS"])
         if "ALMHULT_PUBLIC_VIEW" in env:
             overrides["public_view"] = env["ALMHULT_PUBLIC_VIEW"].strip().lower() in TRUE_WORDS
+        if "ALMHULT_SESSION_SECRET" in env:
+            overrides["session_secret"] = env["ALMHULT_SESSION_SECRET"]
+        if "ALMHULT_PUBLIC_URL" in env:
+            overrides["public_url"] = env["ALMHULT_PUBLIC_URL"].strip()
         if "ALMHULT_MUNICIPALITY" in env:
             overrides["municipality_code"] = env["ALMHULT_MUNICIPALITY"].strip().zfill(4)
         if "ALMHULT_TILE_ATTRIBUTION" in env:
