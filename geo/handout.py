@@ -32,6 +32,7 @@ from geo.mapview.assets import AssetMode, localise
 from geo.mapview.basemap import build_base_map
 from geo.mapview.layers import _geojson, _style_from_props, esc
 from geo.promise import commitments, you_said_we_did
+from geo.publish import at_least
 from geo.snapshot import Snapshot
 from geo.tiers import generalise_points, public_area_months, public_view
 
@@ -185,7 +186,7 @@ def handout_html(snap: Snapshot, spec: HandoutSpec, t: Translate) -> str:
         f"<tr><td>{esc(r['month'])}</td><td>{int(r['hours'])}</td>"
         + (
             f"<td>{esc(int(r['visits']) if pd.notna(r['visits']) else '<3')}</td>"
-            f"<td>{esc(int(r['controls']) if pd.notna(r['controls']) else '<3')}</td>"
+            f"<td>{esc(at_least(r['controls'], r['controls_withheld'], t))}</td>"
             if spec.area_id
             else ""
         )

@@ -91,6 +91,8 @@ def monthly_presence(snap: Snapshot, year: int) -> pd.DataFrame:
                 "town_hours": table.loc[town, "hours"].sum(),
                 "countryside_hours": table.loc[~town, "hours"].sum(),
                 "controls": int(table["controls"].sum()),
+                # coarse tiers: withheld cells in that total (it is then a lower bound)
+                "controls_withheld": int(table.get("controls_withheld", pd.Series([0])).sum()),
             }
         )
     return pd.DataFrame(rows).round(1)

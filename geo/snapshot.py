@@ -9,6 +9,7 @@ metres); times: UTC epoch seconds, plus local (Europe/Stockholm) day numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +21,9 @@ from geo.crs import to_sweref
 from geo.model import LOCAL_TZ, LocationPrecision, PresenceKind
 from geo.roles import POLICE_TIER, Tier
 from geo.store.base import Store, TimeRange
+
+if TYPE_CHECKING:
+    from geo.publish import Published
 
 KINDS: tuple[str, ...] = tuple(k.value for k in PresenceKind)
 
@@ -137,7 +141,8 @@ class Snapshot:
     """Everything a page shows, loaded once per data version (treat as read-only).
 
     ``tier`` says how detailed the copy is: :func:`load_snapshot` gives the police tier
-    (everything); :func:`geo.tiers.view_for` derives the coarser tiers from it.
+    (everything); :func:`geo.tiers.view_for` derives the coarser tiers from it, each with
+    its ``published`` table.
     """
 
     version: int
@@ -152,6 +157,7 @@ class Snapshot:
     promises: pd.DataFrame
     incidents: gpd.GeoDataFrame
     tier: Tier = POLICE_TIER
+    published: Published | None = None  # a coarse tier's one table (geo.publish)
 
     @property
     def area_ids(self) -> np.ndarray:

@@ -14,7 +14,8 @@ from geo.coverage import CoverageParams, road_controls, spot_follow_up
 from geo.filters import Filters
 from geo.i18n import Translate
 from geo.mapview.layers import filter_spots
-from geo.roles import Tier, TimeUnit, suppress
+from geo.publish import control_rows, with_at_least
+from geo.roles import Tier, TimeUnit
 from geo.snapshot import Snapshot
 from geo.text import escape_markdown
 from geo.timeunits import label
@@ -77,7 +78,7 @@ def area_table(table: pd.DataFrame, t: Translate) -> pd.DataFrame:
     """Per-area coverage with the denominators shown (no day count in coarse tiers)."""
     unit = table.attrs.get("time_unit", TimeUnit.EXACT)
     columns = [c for c in AREA_COLUMNS if not (c == "days" and unit != TimeUnit.EXACT)]
-    out = table[columns].copy()
+    out = with_at_least(table, t)[columns].copy()  # "minst N" where cells are withheld
     out["kind"] = [t("kind_" + k) for k in out["kind"]]
     out["last_presence"] = _when(table["last_presence"], unit)
     return out.rename(columns=lambda c: t("col_" + c))
@@ -124,6 +125,7 @@ def road_table(
 ) -> pd.DataFrame:
     """Through-traffic roads and the traffic controls near them in the period."""
     roads = road_controls(snap, filters, params)
+    shown = with_at_least(roads, t)  # coarse tiers: "minst N" where cells are withheld
     example = snap.roads["heavy_per_day_is_example"].to_numpy() == 1
     heavy = [
         ("–" if pd.isna(h) else f"{int(h)}" + (f" ({t('example_value')})" if ex else ""))
@@ -134,8 +136,8 @@ def road_table(
             t("col_road"): roads["road"],
             t("col_locality"): roads["locality"],
             t("col_heavy_per_day"): heavy,
-            t("col_controls"): roads["controls"],
-            t("col_vehicles_checked"): roads["vehicles_checked"],
+            t("col_controls"): shown["controls"],
+            t("col_vehicles_checked"): shown["vehicles_checked"],
             t("col_gap"): np.where(
                 (roads["controls"] == 0).fillna(False), t("no_control_in_period"), ""
             ),
@@ -145,7 +147,10 @@ def road_table(
 
 def control_table(snap: Snapshot, filters: Filters, t: Translate) -> pd.DataFrame:
     """Traffic controls in the period (local times), newest first; in coarse tiers one row
-    per week or month, area and type, small counts withheld."""
+    per week or month, area and type (where published) from the published cells."""
+    if not snap.tier.exact_presence:
+        names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
+        return _control_summary(control_rows(snap, filters), names, snap.tier, t)
     p = snap.presence
     m = (
         (p["kind"] == "traffic_control")
@@ -156,8 +161,6 @@ def control_table(snap: Snapshot, filters: Filters, t: Translate) -> pd.DataFram
         m &= p["area_id"].isin(filters.areas)
     rows = p[m].sort_values("start", ascending=False)
     names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
-    if not snap.tier.exact_presence:
-        return _control_summary(rows, names, snap.tier, t)
     return pd.DataFrame(
         {
             t("col_start"): _when(rows["start"].dt.tz_convert("Europe/Stockholm")),
@@ -175,33 +178,19 @@ def control_table(snap: Snapshot, filters: Filters, t: Translate) -> pd.DataFram
 def _control_summary(
     rows: pd.DataFrame, names: dict[str, str], tier: Tier, t: Translate
 ) -> pd.DataFrame:
-    keys = ["start", "area_id", "control_type"]
-    grouped = (
-        rows.fillna({"control_type": ""})
-        .groupby(keys, sort=False)
-        .agg(
-            controls=("uid", "size"),
-            vehicles=("vehicles_checked", "sum"),
-            violations=("violations", "sum"),
-        )
-        .reset_index()
-    )
-    controls = suppress(grouped["controls"], tier)
-    hidden = controls.isna().to_numpy()
-    return pd.DataFrame(
-        {
-            t("col_start"): _when(grouped["start"], tier.time_unit),
-            t("col_area"): [names.get(a, "–") for a in grouped["area_id"]],
-            t("control_type"): [t("ctrl_" + c) if c else "–" for c in grouped["control_type"]],
-            t("col_controls"): controls.to_numpy(),
-            t("col_vehicles_checked"): pd.Series(pd.array(grouped["vehicles"], "Int64"))
-            .mask(hidden)
-            .to_numpy(),
-            t("col_violations"): pd.Series(pd.array(grouped["violations"], "Int64"))
-            .mask(hidden)
-            .to_numpy(),
-        }
-    )
+    """Published control rows for people ("minst N" where withheld cells went in)."""
+    start = pd.Series(pd.to_datetime(rows["t0"].to_numpy(dtype="int64"), unit="s", utc=True))
+    shown = with_at_least(rows, t)
+    out = {
+        t("col_start"): _when(start, tier.time_unit),
+        t("col_area"): [names.get(a, "–") for a in rows["area_id"]],
+    }
+    if tier.split_control_types:
+        out[t("control_type")] = [t("ctrl_" + c) if c else "–" for c in rows["control_type"]]
+    out[t("col_controls")] = shown["controls"].to_numpy()
+    out[t("col_vehicles_checked")] = shown["vehicles_checked"].to_numpy()
+    out[t("col_violations")] = shown["violations"].to_numpy()
+    return pd.DataFrame(out)
 
 
 def incident_table(store_incidents: pd.DataFrame, filters: Filters, t: Translate) -> pd.DataFrame:

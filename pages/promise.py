@@ -14,6 +14,7 @@ from geo.handout import PAPER, HandoutSpec, handout_html, render_pages
 from geo.i18n import translator
 from geo.model import LOCAL_TZ
 from geo.promise import evidence_records, monthly_presence, scorecard, year_period, you_said_we_did
+from geo.publish import with_at_least
 from geo.text import escape_markdown
 from geo.views import styled
 from pages._session import current_context
@@ -62,6 +63,7 @@ else:
     previous = monthly_presence(snap, year - 1)
     months["previous_town_hours"] = previous["town_hours"].to_numpy()
     months["previous_countryside_hours"] = previous["countryside_hours"].to_numpy()
+    months = with_at_least(months, t)  # "minst N" where withheld cells went in
     st.table(styled(months.rename(columns=lambda col: t("col_" + col))))
 
     st.subheader(t("you_said_we_did"))
