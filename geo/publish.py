@@ -125,49 +125,59 @@ def presence_table(snap: Snapshot, filters: Filters) -> pd.DataFrame:
     (``days`` unknown), counts as lower bounds with ``<name>_withheld`` companions, and
     every ratio and share computed from the published hours."""
     areas = snap.areas
+    ids = areas["id"].to_numpy()
     cells = presence_cells(snap, filters)
-    counts = lower_bounds(cells, ["area_id"], {"visits": 1, "passes": 1})
-    hours = cells.groupby("area_id")["hours"].sum()
-    last = cells.groupby("area_id")["t0"].max()
-    ctrl = lower_bounds(
-        control_cells(snap, filters), ["area_id"], {"controls": 1, "vehicles_checked": 0}
+    sums = _per_area(cells, ids, {"visits": 1, "passes": 1, "hours": 0})
+    sums.update(
+        _per_area(control_cells(snap, filters), ids, {"controls": 1, "vehicles_checked": 0})
     )
-    ids = areas["id"]
+    code = pd.Index(ids).get_indexer(cells["area_id"])
+    last = np.full(len(ids), -1, dtype=np.int64)
+    np.maximum.at(last, code[code >= 0], cells["t0"].to_numpy(np.int64)[code >= 0])
     table = pd.DataFrame(
         {
             "area_id": ids,
-            "name": areas["name"],
-            "kind": areas["kind"],
-            "population": pd.to_numeric(areas["population"], errors="coerce"),
-            "km2": areas["km2"].round(2),
-            "hours": hours.reindex(ids, fill_value=0.0).round(1).to_numpy(),
+            "name": areas["name"].to_numpy(),
+            "kind": areas["kind"].to_numpy(),
+            "population": pd.to_numeric(areas["population"], errors="coerce").to_numpy(),
+            "km2": areas["km2"].round(2).to_numpy(),
+            "hours": np.round(sums["hours"], 1),
+            "visits": sums["visits"].astype(np.int64),
+            "passes": sums["passes"].astype(np.int64),
+            "days": pd.NA,
+            "controls": sums["controls"].astype(np.int64),
+            "vehicles_checked": sums["vehicles_checked"].astype(np.int64),
         }
     )
-    for column in ("visits", "passes"):
-        table[column] = counts[column].reindex(ids, fill_value=0).to_numpy()
-    table["days"] = pd.NA
-    for column in ("controls", "vehicles_checked"):
-        table[column] = ctrl[column].reindex(ids, fill_value=0).to_numpy()
     table["hours_per_1000"] = (table["hours"] / table["population"] * 1000).round(1)
     table["hours_per_km2"] = (table["hours"] / table["km2"]).round(2)
     total_h, total_pop = table["hours"].sum(), table["population"].sum()
     table["share_hours"] = (table["hours"] / total_h * 100).round(1) if total_h else 0.0
     table["share_population"] = (table["population"] / total_pop * 100).round(1)
-    table["last_presence"] = _local(last.reindex(ids).to_numpy())
-    for column, source in (
-        ("visits", counts),
-        ("passes", counts),
-        ("controls", ctrl),
-        ("vehicles_checked", ctrl),
-    ):
-        table[column + WITHHELD] = (
-            source[column + WITHHELD].reindex(ids, fill_value=0).to_numpy(dtype=np.int64)
-        )
+    table["last_presence"] = _local(np.where(last >= 0, last, np.nan))
+    for column in ("visits", "passes", "controls", "vehicles_checked"):
+        table[column + WITHHELD] = sums[column + WITHHELD].astype(np.int64)
     if filters.areas:
         table = table[table["area_id"].isin(filters.areas)]
     table = table.reset_index(drop=True)
     table.attrs["time_unit"] = snap.tier.time_unit
     return table
+
+
+def _per_area(cells: pd.DataFrame, ids: np.ndarray, least: dict[str, int]) -> dict:
+    """:func:`lower_bounds` by area, as arrays in the order of ``ids`` (fast: a page
+    asks for it once per spot in "ni sa – vi gjorde")."""
+    code = pd.Index(ids).get_indexer(cells["area_id"])
+    keep = code >= 0
+    out = {}
+    for column, value in least.items():
+        values = pd.array(cells[column]).to_numpy(dtype=float, na_value=np.nan)[keep]
+        hidden = np.isnan(values)
+        out[column] = np.bincount(
+            code[keep], weights=np.where(hidden, value, values), minlength=len(ids)
+        )
+        out[column + WITHHELD] = np.bincount(code[keep], weights=hidden, minlength=len(ids))
+    return out
 
 
 def _local(t0: np.ndarray) -> list[pd.Timestamp]:
