@@ -17,6 +17,7 @@ data, so a page cannot show more than its tier by mistake. For the coarse tiers:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import geopandas as gpd
@@ -32,7 +33,7 @@ from geo.model import PresenceKind
 from geo.publish import CONTROL_CELLS, PRESENCE_CELLS, Published, area_unit_table, unit_label
 from geo.roles import PUBLIC_TIER, Tier, suppress
 from geo.snapshot import KINDS, FixArrays, Snapshot, fix_arrays
-from geo.timeunits import unit_end, unit_start
+from geo.timeunits import label, unit_end, unit_start
 
 SPOT_GRID_M = float(PUBLIC_TIER.spot_grid_m or 500.0)
 
@@ -291,3 +292,24 @@ def _spots_for(snap: Snapshot, tier: Tier) -> gpd.GeoDataFrame:
             list(generalise_points(np.asarray(spots.geometry.array), tier.spot_grid_m)), crs=WGS84
         )
     return spots
+
+
+def audit_for(
+    log: pd.DataFrame, tier: Tier, role_names: Mapping[str, str], other: str
+) -> pd.DataFrame:
+    """The audit entries as ``tier`` may see them (same columns).
+
+    A tier that may read the audit log gets it as stored. Any other (the municipality's
+    own change list) gets every user name replaced by the name of its role
+    (``role_names``: user name -> role as shown; ``other`` for names that are no account,
+    such as imports), and every time floored to the tier's unit and shown as its label
+    (``2018 v.19``): who in the police changed what, and when to the minute, is the police's
+    own business.
+    """
+    if tier.read_audit:
+        return log
+    out = log.copy()
+    out["user"] = [role_names.get(str(u).strip().lower(), other) for u in log["user"]]
+    stamps = pd.to_datetime(log["ts_utc"], utc=True, errors="coerce")
+    out["ts_utc"] = ["–" if pd.isna(s) else label(s, tier.time_unit) for s in stamps]
+    return out

@@ -23,7 +23,9 @@ from geo.mapview.basemap import build_base_map
 from geo.mapview.layers import spots_layer
 from geo.model import LOCAL_TZ, ControlType, PresenceKind, SpotCategory, SpotStatus
 from geo.text import escape_markdown
+from geo.tiers import audit_for
 from geo.views import styled
+from pages import _session as session
 from pages._session import current_context
 
 ctx = current_context()
@@ -309,6 +311,9 @@ if "edit" in tab:
 if "log" in tab:
     with tab["log"]:
         log = editor.history(limit=100)
+        roles = session.accounts(str(ctx.settings.accounts_path)).roles()
+        shown_roles = {name: t("role_" + role) for name, role in roles.items()}
+        log = audit_for(log, ctx.tier, shown_roles, t("role_other"))  # roles and weeks
         st.table(styled(log.drop(columns=["before", "after"])))
         entry = st.selectbox(
             t("register_undo_pick"),

@@ -281,3 +281,26 @@ def test_periods_widen_to_whole_units() -> None:
     assert end.tz_convert(LOCAL_TZ) == pd.Timestamp("2018-04-01", tz=LOCAL_TZ)
     when = pd.Timestamp("2018-03-28 14:05", tz=LOCAL_TZ)
     assert [label(when, u) for u in TimeUnit] == ["2018-03-28 14:05", "2018 v.13", "2018-03"]
+
+
+def test_the_municipality_change_list_shows_roles_and_weeks() -> None:
+    from geo.tiers import audit_for
+
+    log = pd.DataFrame(
+        {
+            "id": [3, 2, 1],
+            "ts_utc": ["2018-05-09T13:37:00Z", "2018-05-08T07:05:00Z", "2018-05-01T10:00:00Z"],
+            "user": ["Planerare", "samordnare", "import"],
+            "action": ["update", "add", "add"],
+            "layer": ["problem_spots"] * 3,
+            "uid": ["a", "b", "c"],
+            "before": [None] * 3,
+            "after": [None] * 3,
+        }
+    )
+    names = {"planerare": "polis", "samordnare": "kommun"}
+    shown = audit_for(log, TIERS[Role.MUNICIPALITY], names, "övriga")
+    assert shown["user"].tolist() == ["polis", "kommun", "övriga"]
+    assert shown["ts_utc"].tolist() == ["2018 v.19", "2018 v.19", "2018 v.18"]
+    assert shown["id"].tolist() == [3, 2, 1]  # undo still names the entry
+    assert audit_for(log, TIERS[Role.POLICE], names, "övriga") is log
