@@ -1,10 +1,13 @@
 #!/bin/sh
-# Installs Debian's chromium (driven by Playwright with executable_path) and gdal-bin
-# (ogrinfo) when they are missing. Needs root or sudo; prints what it does.
+# Installs Debian's chromium (driven by Playwright with executable_path), gdal-bin
+# (ogrinfo), nginx and openssl (tests/browser/test_deploy.py runs the shipped proxy config
+# as the current user) when they are missing. Needs root or sudo; prints what it does.
 set -eu
 need=""
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
 command -v ogrinfo >/dev/null 2>&1 || need="$need gdal-bin"
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need="$need nginx"
+command -v openssl >/dev/null 2>&1 || need="$need openssl"
 fc-list 2>/dev/null | grep -qi dejavu || need="$need fonts-dejavu-core"
 [ -z "$need" ] && exit 0
 echo "installing Debian packages:$need"
@@ -13,3 +16,8 @@ SUDO=""
 $SUDO apt-get update -q >/dev/null
 # shellcheck disable=SC2086
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $need >/dev/null
+# The tests start their own nginx on loopback ports; a system-wide one on port 80 is not
+# wanted on a development or CI machine (a real deployment enables it itself).
+case "$need" in
+*nginx*) command -v systemctl >/dev/null 2>&1 && $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true ;;
+esac
