@@ -19,7 +19,6 @@ from geo import publish
 from geo.crs import to_sweref
 from geo.filters import Filters
 from geo.model import LOCAL_TZ, AreaKind, PresenceKind
-from geo.roles import TimeUnit
 from geo.snapshot import KINDS, FixArrays, Snapshot
 
 TOWN = AreaKind.TOWN.value
@@ -190,8 +189,8 @@ def table_and_balance(
 def weekly_balance(snap: Snapshot, filters: Filters) -> pd.DataFrame:
     """Week by week (Monday starts, local time): town and countryside hours and shares.
 
-    In a tier that knows presence only by month the rows are months (``month_start``);
-    coarse tiers sum their published cells (:func:`geo.publish.balance_rows`).
+    Coarse tiers sum their published cells (:func:`geo.publish.balance_rows`), by month
+    (``month_start``) where the tier knows presence only by month.
     """
     if not snap.tier.exact_presence:
         return publish.balance_rows(snap, filters)
@@ -199,13 +198,7 @@ def weekly_balance(snap: Snapshot, filters: Filters) -> pd.DataFrame:
     m = fx.mask(filters.period, list(filters.kinds) if filters.kinds else None) & (fx.area >= 0)
     town_codes = np.flatnonzero(snap.areas["kind"].to_numpy() == TOWN)
     is_town = np.isin(fx.area[m], town_codes)
-    monthly = snap.tier.time_unit == TimeUnit.MONTH
-    weeks = (
-        fx.day[m].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-        if monthly
-        else fx.week[m]
-    )
-    frame = pd.DataFrame({"week": weeks, "town": is_town, "hours": fx.dt[m] / 3600})
+    frame = pd.DataFrame({"week": fx.week[m], "town": is_town, "hours": fx.dt[m] / 3600})
     wide = frame.pivot_table(
         index="week", columns="town", values="hours", aggfunc="sum", fill_value=0.0
     )
@@ -213,12 +206,8 @@ def weekly_balance(snap: Snapshot, filters: Filters) -> pd.DataFrame:
     wide.columns = ["town_hours", "countryside_hours"]
     total = wide.sum(axis=1)
     wide["countryside_share"] = (wide["countryside_hours"] / total * 100).where(total > 0)
-    if monthly:
-        first = wide.index.to_numpy().astype(np.int64).astype("datetime64[M]")
-        wide.index = pd.Index(pd.to_datetime(first).date, name="month_start")
-    else:
-        monday = pd.to_datetime(wide.index.to_numpy().astype(np.int64) * 7 - 3, unit="D")
-        wide.index = pd.Index(monday.date, name="week_start")
+    monday = pd.to_datetime(wide.index.to_numpy().astype(np.int64) * 7 - 3, unit="D")
+    wide.index = pd.Index(monday.date, name="week_start")
     return wide.round(1).reset_index()
 
 

@@ -91,7 +91,7 @@ def presence_cells(snap: Snapshot, filters: Filters, period: bool = True) -> pd.
     pub = published(snap)
     cells = pub.presence
     m = _starts_in(cells["t0"], filters.period) if period else pd.Series(True, cells.index)
-    if pub.tier.split_kinds and filters.kinds is not None:
+    if pub.tier.split_kinds and filters.kinds:  # none chosen counts as all, as on exact data
         m &= cells["kind"].isin(filters.kinds)
     return cells[m]
 
@@ -102,7 +102,7 @@ def control_cells(snap: Snapshot, filters: Filters) -> pd.DataFrame:
     pub = published(snap)
     cells = pub.controls
     m = _starts_in(cells["t0"], filters.period)
-    if pub.tier.split_kinds and filters.kinds is not None and CONTROL not in filters.kinds:
+    if pub.tier.split_kinds and filters.kinds and CONTROL not in filters.kinds:
         m &= False
     return cells[m]
 
@@ -286,7 +286,7 @@ def follow_up(
         return out
     pub = published(snap)
     cells = pub.presence
-    if pub.tier.split_kinds and kinds is not None:
+    if pub.tier.split_kinds and kinds:
         cells = cells[cells["kind"].isin(kinds)]
     start = pd.to_datetime(spots["reported"]).dt.tz_localize(LOCAL_TZ)
     ws = ((start - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy(np.int64)

@@ -53,7 +53,11 @@ st.table(styled(weekly.rename(columns=lambda c: t("col_" + c))))
 st.subheader(t("table_gaps", weeks=params.gap_weeks))
 st.table(styled(gap_table(area_gaps(snap, filters, params), t, snap.tier.time_unit)))
 st.subheader(t("table_spots"))
-st.caption(t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days))
+st.caption(
+    t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days)
+    if snap.tier.exact_presence
+    else t("follow_up_area_rule", days=params.spot_days)  # read from the area x week table
+)
 st.table(styled(spot_table(snap, filters, params, t)))
 st.subheader(t("table_roads"))
 st.table(styled(road_table(snap, filters, params, t)))

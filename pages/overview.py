@@ -44,7 +44,11 @@ c3.metric(t("headline_gaps", weeks=params.gap_weeks), len(village_gaps))
 c4.metric(
     t("headline_spots_without"),
     f"{not_followed} / {len(spots)}" if known else "–",
-    help=t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days)
+    help=(
+        t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days)
+        if snap.tier.exact_presence
+        else t("follow_up_area_rule", days=params.spot_days)
+    )
     if known
     else t("follow_up_hidden"),
 )
