@@ -71,7 +71,13 @@ if len(incidents):
     st.table(styled(incidents))
 
 st.subheader(t("export_data"))
-st.caption(t("export_caption") if ctx.tier.raw_export else t("export_public_note"))
+st.caption(
+    t("export_caption")
+    if ctx.tier.exact_presence
+    else t("export_municipality_note")
+    if ctx.tier.raw_export
+    else t("export_public_note")
+)
 layers = selected_layers(snap, filters)  # at the viewer's tier
 period = f"{filters.period.start:%Y-%m-%d}/{filters.period.end:%Y-%m-%d}"
 c1, c2, c3 = st.columns(3)

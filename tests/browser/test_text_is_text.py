@@ -192,6 +192,7 @@ SHOWS_TEXT = {"page_overview", "page_coverage", "page_promise", "page_register",
 def visit_every_page(page, watch) -> dict[str, str]:
     """Open each page of the menu; check it; return its visible text by page title."""
     texts = {}
+    settle(page)
     for title in menu(page):
         page.get_by_role("link", name=title).click()
         expect(page.get_by_role("heading", level=1).first).to_be_visible(timeout=60_000)
@@ -258,6 +259,9 @@ def test_municipality_account_with_a_markdown_name(evil_app, page_and_watch) -> 
     wait_for_map(page)
     sign_in(page, None, user=EVIL_USER[0], password=EVIL_USER[1])
     expect(page.get_by_text("Inloggad som")).to_be_visible(timeout=60_000)
+    # The menu of the role (not the visitor's, with its sign-in link) before reading it.
+    expect(page.get_by_role("link", name=T("page_register"))).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("link", name=T("sign_in"))).to_have_count(0)
     sidebar = page.get_by_test_id("stSidebar").inner_text().replace(WORD_JOINER, "")
     assert IMG in sidebar  # the name as typed, not an image
     assert planted_links(page) == []
