@@ -55,3 +55,15 @@ class StoreBusyError(GeoError):
 
 class ImportRejected(GeoError):
     """A whole file was refused (wrong type, empty, too large, unreadable); nothing written."""
+
+
+class LayerFileError(ImportRejected):
+    """A file meant to replace a geography layer was refused; nothing was changed.
+
+    ``key`` names the reason in the ``geography.json`` catalogues and ``values`` fill its
+    placeholders, so a page can say it in the user's language; the message is English.
+    """
+
+    def __init__(self, message: str, key: str, **values: object) -> None:
+        self.key, self.values = key, values
+        super().__init__(message)

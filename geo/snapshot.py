@@ -157,6 +157,7 @@ class Snapshot:
     promises: pd.DataFrame
     incidents: gpd.GeoDataFrame
     tier: Tier = POLICE_TIER
+    plans: pd.DataFrame = field(default_factory=pd.DataFrame)  # police only: geo.tiers drops it
     published: Published | None = None  # a coarse tier's one table (geo.publish)
 
     @property
@@ -204,4 +205,5 @@ def load_snapshot(store: Store, max_gap_minutes: float = 5.0) -> Snapshot:
         activities=store.query("activities"),
         promises=store.query("promises"),
         incidents=store.query("incidents"),
+        plans=store.query("plans"),
     )

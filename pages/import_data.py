@@ -10,8 +10,8 @@ from geo.imports.files import FILE_TYPES, TABLES, prepare_file
 from geo.imports.tabular import COORDINATES, guess_mapping, read_table
 from geo.model import SCHEMAS, PresenceKind
 from geo.text import escape_markdown
-from geo.views import styled
 from pages._session import current_context
+from pages._tables import show_table
 
 ctx = current_context()
 t, store = ctx.t, ctx.store
@@ -78,11 +78,11 @@ if upload is not None:
             st.info(escape_markdown(note))
         if len(r.rejected):
             st.markdown("**" + t("import_rejected") + "**")
-            st.table(styled(r.rejected.rename(columns=lambda c: t("col_import_" + c))))
+            show_table(ctx, r.rejected.rename(columns=lambda c: t("col_import_" + c)))
         if r.accepted:
             preview = r.records.drop(columns="geometry").head(100)
             st.markdown("**" + t("import_preview") + "**")
-            st.table(styled(preview.astype(str)))
+            show_table(ctx, preview.astype(str))
 
     total = sum(r.accepted for r in results)
     if total and st.button(t("import_commit", n=total), type="primary", key="import_go"):

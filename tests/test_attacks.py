@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point
 
+from geo.areas import builtin_areas
 from geo.config import Settings
 from geo.coverage import (
     CoverageParams,
@@ -43,7 +44,7 @@ from geo.promise import monthly_presence, year_period, you_said_we_did
 from geo.roles import TIERS, Role, Tier
 from geo.snapshot import Snapshot, load_snapshot
 from geo.store import GeoPackageStore
-from geo.tiers import view_for
+from geo.tiers import public_view, view_for
 from geo.views import area_table, control_table, gap_table, road_table, spot_table
 from tests.factories import DIO, LIATORP, TOWN, presence, spot, ts
 
@@ -52,7 +53,8 @@ LATER = pd.Timestamp("2026-11-25", tz="UTC")
 PUBLIC = TIERS[Role.COUNCIL]
 MUNICIPALITY = TIERS[Role.MUNICIPALITY]
 RULES = CoverageParams()
-PJATTERYD = (14.0241, 56.6392)
+_PJ = builtin_areas().set_index("id").geometry["pjatteryd"].representative_point()
+PJATTERYD = (round(_PJ.x, 5), round(_PJ.y, 5))  # in the village, whatever its outline
 LIATORP_OFF_ROAD = (14.270, 56.6605)  # in Liatorp, about 460 m from Lv 124
 
 
@@ -165,7 +167,8 @@ def seen(snap: Snapshot, runs: list[Run]) -> dict[str, str]:
         ):
             out[f"{label}/{name}"] = text
     out["months"] = monthly_presence(snap, 2018).to_csv()
-    handout = handout_html(snap, HandoutSpec(year_period(2018)), T)
+    # Handouts are public: the municipality's pages pass its public view (the carried table).
+    handout = handout_html(public_view(snap), HandoutSpec(year_period(2018)), T)
     out["handout"] = IDS.sub("_ID", handout)
     return out
 

@@ -13,7 +13,11 @@ from tests.conftest import ROOT
 from tests.test_pages import app_env, run  # noqa: F401 - app_env is a fixture
 
 T = translator("sv")
-EMPTY = {"period_pick": "custom", "period_custom": (dt.date(2017, 1, 1), dt.date(2017, 1, 31))}
+EMPTY = {
+    "period_pick": "custom",
+    "period_from": dt.date(2017, 1, 1),
+    "period_to": dt.date(2017, 1, 31),
+}
 
 
 def test_error_details_are_off_in_the_server_config() -> None:
