@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -43,7 +44,7 @@ def records_frame(rows: list[dict[str, object]]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
 
 
-def rejection(row: object, field_name: str, reason: str) -> dict[str, object]:
+def rejection(row: object, field_name: str, reason: str | None) -> dict[str, object]:
     return {"row": row, "field": field_name, "reason": reason}
 
 
@@ -67,7 +68,7 @@ def prepare(
     layer: str,
     frame: pd.DataFrame,
     *,
-    row_numbers: list[object] | None = None,
+    row_numbers: Sequence[object] | None = None,
     pre_rejected: list[dict[str, object]] | None = None,
     notes: list[str] | None = None,
     vertex_times: dict[str, np.ndarray] | None = None,

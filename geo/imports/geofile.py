@@ -86,7 +86,9 @@ def prepare_geofile(store: Store, frame: gpd.GeoDataFrame, layer: str) -> Import
             str(given)
             if given is not None and not pd.isna(given)
             else stable_uid(
-                layer, *[record.get(f) for f in schema.field_names], record["geometry"].wkt
+                layer,
+                *[record.get(f) for f in schema.field_names],
+                record["geometry"].wkt,  # type: ignore[attr-defined]
             )
         )
         rows.append(record)

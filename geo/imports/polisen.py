@@ -109,7 +109,8 @@ def prepare_polisen(
 ) -> tuple[ImportResult, ImportResult]:
     """Presence and incidents of ``municipality`` from a feed snapshot (two results)."""
     events = read_events(data)
-    presence, incidents, rejected = [], [], {"presence": [], "incidents": []}
+    presence, incidents = [], []
+    rejected: dict[str, list[dict[str, object]]] = {"presence": [], "incidents": []}
     rows: dict[str, list[int]] = {"presence": [], "incidents": []}
     kept = 0
     for pos, event in enumerate(events, 1):

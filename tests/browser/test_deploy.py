@@ -28,9 +28,11 @@ from pathlib import Path
 
 import pytest
 
+from geo.accounts import AccountStore
 from geo.handout import CHROMIUM, CHROMIUM_ARGS
 from geo.i18n import translator
 from geo.store import GeoPackageStore
+from tests.browser.conftest import ACCOUNTS, sign_in
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -72,7 +74,13 @@ def unit_service(folder: Path, port: int) -> tuple[dict[str, str], list[str]]:
     env = dict(re.findall(r"^Environment=(\w+)=(.*)$", text, re.M))
     env = {k: v.replace("/var/lib/almhult", str(folder)) for k, v in env.items()}
     command = shlex.split(re.search(r"^ExecStart=(.*)$", text, re.M).group(1))
-    assert command[:4] == ["/opt/almhult/.venv/bin/python", "-m", "streamlit", "run"]
+    assert command[:5] == [
+        "/opt/almhult/.venv/bin/python",
+        "-m",
+        "streamlit",
+        "run",
+        "scripts/serve.py",
+    ]
     assert command[command.index("--server.address") + 1] == "127.0.0.1"  # loopback only
     command[0] = str(ROOT / ".venv" / "bin" / "python")
     command[command.index("--server.port") + 1] = str(port)
@@ -107,6 +115,9 @@ def deployed(demo_store, tmp_path_factory) -> Iterator[dict[str, object]]:
     folder = tmp_path_factory.mktemp("deploy")
     shutil.copy(demo_store.path, folder / "almhult.gpkg")
     GeoPackageStore(folder / "almhult.gpkg")  # opens as the app will
+    AccountStore(folder / "accounts.db").add(
+        *ACCOUNTS["police"][:1], "police", ACCOUNTS["police"][1]
+    )
     subprocess.run(
         [
             "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
@@ -256,6 +267,12 @@ def test_the_app_works_through_the_proxy_without_csp_violations(deployed, browse
         timeout=60_000
     )
     assert any(s.startswith(url.replace("https", "wss")) for s in sockets)
+    # Signing in through the proxy, and the session cookie's route behind it: a reload
+    # keeps the sign-in.
+    sign_in(page, "police")
+    expect(page.get_by_text("Inloggad som")).to_be_visible(timeout=60_000)
+    page.reload()
+    expect(page.get_by_text("Inloggad som")).to_be_visible(timeout=90_000)
     page.get_by_role("link", name=T("page_coverage")).click()
     expect(page.get_by_role("heading", name=T("page_coverage"))).to_be_visible(timeout=60_000)
     page.get_by_test_id("stVegaLiteChart").first.wait_for(timeout=60_000)  # the bar chart
