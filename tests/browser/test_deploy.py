@@ -31,6 +31,7 @@ import pytest
 from geo.accounts import AccountStore
 from geo.handout import CHROMIUM, CHROMIUM_ARGS
 from geo.i18n import translator
+from geo.sessions import COOKIE_NAME
 from geo.store import GeoPackageStore
 from tests.browser.conftest import ACCOUNTS, sign_in
 from tests.conftest import ROOT
@@ -271,6 +272,12 @@ def test_the_app_works_through_the_proxy_without_csp_violations(deployed, browse
     # keeps the sign-in.
     sign_in(page, "police")
     expect(page.get_by_text("Inloggad som")).to_be_visible(timeout=60_000)
+    for _ in range(60):  # the session cookie arrives through the proxy's cookie route
+        if any(c["name"] == COOKIE_NAME for c in context.cookies()):
+            break
+        page.wait_for_timeout(250)
+    cookie = next(c for c in context.cookies() if c["name"] == COOKIE_NAME)
+    assert cookie["secure"] and cookie["httpOnly"]  # behind TLS the cookie is Secure
     page.reload()
     expect(page.get_by_text("Inloggad som")).to_be_visible(timeout=90_000)
     page.get_by_role("link", name=T("page_coverage")).click()
