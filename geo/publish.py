@@ -34,8 +34,9 @@ import pandas as pd
 
 from geo.errors import GeoError
 from geo.filters import Filters
-from geo.i18n import Translate
+from geo.i18n import Translate, language_of
 from geo.model import LOCAL_TZ, AreaKind, PresenceKind
+from geo.numbers import MISSING, integer
 from geo.roles import Tier, TimeUnit
 from geo.store.base import TimeRange
 from geo.timeunits import unit_end, unit_start
@@ -401,19 +402,27 @@ def export_cells(snap: Snapshot, filters: Filters) -> dict[str, gpd.GeoDataFrame
 
 def with_at_least(table: pd.DataFrame, t: Translate) -> pd.DataFrame:
     """A table for people: every column with a ``<name>_withheld`` companion shown as
-    "minst N" where withheld cells went into it; the companions dropped."""
+    "minst N" where withheld cells went into it (that column then all text, numbers
+    written the language's way); the companions dropped."""
+    lang = language_of(t)
     out = table.copy()
     for companion in [c for c in table.columns if c.endswith(WITHHELD)]:
         column = companion[: -len(WITHHELD)]
         hidden = table[companion].fillna(0).to_numpy() > 0
         if column in out.columns and hidden.any():
-            values = out[column].astype(object)
-            values[hidden] = [t("at_least", n=int(v)) for v in table.loc[hidden, column]]
-            out[column] = values
+            out[column] = [
+                MISSING
+                if pd.isna(v)
+                else t("at_least", n=integer(v, lang))
+                if withheld
+                else integer(v, lang)
+                for v, withheld in zip(table[column], hidden, strict=True)
+            ]
         out = out.drop(columns=companion)
     return out
 
 
 def at_least(value: float, withheld: float, t: Translate) -> str:
     """One figure: ``"N"``, or "minst N" when withheld cells went into it."""
-    return t("at_least", n=int(value)) if withheld > 0 else str(int(value))
+    n = integer(value, language_of(t))
+    return t("at_least", n=n) if withheld > 0 else n

@@ -286,5 +286,14 @@ def evidence_table(records: pd.DataFrame, t: Translate) -> pd.DataFrame:
     """The records behind a commitment (:func:`geo.promise.evidence_records`), in words."""
     out = records.copy()
     if "target_group" in out.columns:
-        out["target_group"] = [t("target_" + str(g)) for g in out["target_group"]]
+        out["target_group"] = [_coded(t, "target_", g) for g in out["target_group"]]
     return out.rename(columns=lambda c: t("col_" + c))
+
+
+def _coded(t: Translate, prefix: str, value: object) -> str:
+    """The words for a code, or the stored text itself where it is not one of ours (a
+    target group typed into an import is free text)."""
+    try:
+        return t(prefix + str(value))
+    except KeyError:
+        return "" if value is None or value != value else str(value)
