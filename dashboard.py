@@ -195,7 +195,11 @@ with st.sidebar:
         default=[k.value for k in PresenceKind],
         key="kinds",
         format_func=lambda k: t("kind_" + k),
+        disabled=not tier.split_kinds,  # the public table is not split by kind
+        help=None if tier.split_kinds else t("kinds_not_split"),
     )
+    if not tier.split_kinds:
+        kinds = [k.value for k in PresenceKind]
     area_ids = snap.areas["id"].tolist()
     area_names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
     areas = st.multiselect(
@@ -228,9 +232,9 @@ with st.sidebar:
         help=t("show_tiles_help"),
     )
     with st.expander(t("rules")):
-        fixed = not tier.adjust_rules  # follow-up was decided on exact data with the defaults
+        fixed = not tier.adjust_rules  # coarse tiers: one table computed with fixed rules
         if fixed:
-            st.caption(t("rules_fixed"))
+            st.caption(t("rules_fixed_tier"))
         radius = st.slider(
             t("spot_radius"),
             50,
@@ -243,7 +247,9 @@ with st.sidebar:
         days = st.slider(
             t("spot_days"), 1, 60, settings.spot_follow_up_days, key="days", disabled=fixed
         )
-        dwell = st.slider(t("dwell"), 1, 60, int(settings.dwell_minutes), key="dwell")
+        dwell = st.slider(
+            t("dwell"), 1, 60, int(settings.dwell_minutes), key="dwell", disabled=fixed
+        )
         gap_weeks = st.slider(t("gap_weeks"), 1, 12, 4, key="gap_weeks")
 
 filters = Filters(
@@ -255,6 +261,7 @@ filters = Filters(
 )
 if fixed:  # the values the view was built with, whatever the widgets say
     radius, days = int(settings.spot_radius_m), settings.spot_follow_up_days
+    dwell = int(settings.dwell_minutes)
 params = CoverageParams(
     dwell_minutes=dwell, spot_radius_m=radius, spot_days=days, gap_weeks=gap_weeks
 )
@@ -269,7 +276,7 @@ if tier.role == Role.POLICE:
 else:
     st.caption(
         ":material/visibility: " + t("tier_" + tier.role),
-        help=t("tier_why") + " " + t("tier_why_text"),
+        help=t("tier_why") + " " + t("tier_why_text") + " " + t("published_note_" + tier.time_unit),
     )
 
 allowed = {"overview", "coverage", "promise"}

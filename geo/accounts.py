@@ -161,6 +161,12 @@ class AccountStore:
                 conn,
             )
 
+    def roles(self) -> dict[str, Role]:
+        """Every account's role by user name (disabled accounts too: they appear in logs)."""
+        with self._conn() as conn:
+            rows = conn.execute("SELECT username, role FROM accounts").fetchall()
+        return {name: Role(role) for name, role in rows}
+
     # ------------------------------------------------------------------ sign-in
     def authenticate(self, username: str, password: str, now: float) -> Account:
         """The account, or :class:`SignInError` (same message for unknown names and wrong

@@ -118,9 +118,12 @@ def _json(text: object) -> dict[str, object]:
 
 
 def local_time_text(ts_utc: object) -> str:
-    """An audit time (UTC text) as local time, to the minute."""
+    """An audit time (UTC text) as local time, to the minute; a time a coarse tier's log
+    already shows as its unit (``2018 v.19``, :func:`geo.tiers.audit_for`) stays so."""
     stamp = pd.to_datetime(ts_utc, utc=True, errors="coerce")
-    return "–" if pd.isna(stamp) else label(stamp, TimeUnit.EXACT)
+    if pd.isna(stamp):
+        return ts_utc if isinstance(ts_utc, str) and ts_utc else "–"
+    return label(stamp, TimeUnit.EXACT)
 
 
 def audit_table(

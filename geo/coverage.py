@@ -15,12 +15,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import publish
 from geo.crs import to_sweref
 from geo.filters import Filters
 from geo.model import LOCAL_TZ, AreaKind, PresenceKind
-from geo.roles import Tier, TimeUnit, suppress
 from geo.snapshot import KINDS, FixArrays, Snapshot
-from geo.timeunits import unit_end
 
 TOWN = AreaKind.TOWN.value
 
@@ -64,8 +63,11 @@ def presence_by_area(snap: Snapshot, filters: Filters, params: CoverageParams) -
     Columns: ``area_id, name, kind, population, km2, hours, visits, passes, days,
     controls, vehicles_checked, hours_per_1000, hours_per_km2, share_hours,
     share_population, last_presence`` (local time). Ratios use the stated denominators;
-    an area with unknown population gets no per-1,000 figure.
+    an area with unknown population gets no per-1,000 figure. A coarse tier's table comes
+    from its published cells (:func:`geo.publish.presence_table`).
     """
+    if not snap.tier.exact_presence:
+        return publish.presence_table(snap, filters)
     fx = snap.fixes
     areas = snap.areas
     n = len(areas)
@@ -116,21 +118,8 @@ def presence_by_area(snap: Snapshot, filters: Filters, params: CoverageParams) -
     ]
     if filters.areas:
         table = table[table["area_id"].isin(filters.areas)]
-    return _for_tier(table.reset_index(drop=True), snap.tier)
-
-
-def _for_tier(table: pd.DataFrame, tier: Tier) -> pd.DataFrame:
-    """The per-area table as the tier may show it: small counts withheld, whole hours for
-    the public, no day count where times are only known by week or month."""
-    if tier.time_unit != TimeUnit.EXACT:
-        table["days"] = pd.NA
-    if tier.suppress_below:
-        for column in ("visits", "passes", "controls"):
-            table[column] = suppress(table[column], tier)
-        hidden = table["controls"].isna().to_numpy()  # one control's own figure
-        table["vehicles_checked"] = table["vehicles_checked"].astype("Int64").mask(hidden)
-        table["hours"] = table["hours"].round(0)
-    table.attrs["time_unit"] = tier.time_unit
+    table = table.reset_index(drop=True)
+    table.attrs["time_unit"] = snap.tier.time_unit
     return table
 
 
@@ -200,19 +189,16 @@ def table_and_balance(
 def weekly_balance(snap: Snapshot, filters: Filters) -> pd.DataFrame:
     """Week by week (Monday starts, local time): town and countryside hours and shares.
 
-    In a tier that knows presence only by month the rows are months (``month_start``).
+    Coarse tiers sum their published cells (:func:`geo.publish.balance_rows`), by month
+    (``month_start``) where the tier knows presence only by month.
     """
+    if not snap.tier.exact_presence:
+        return publish.balance_rows(snap, filters)
     fx = snap.fixes
     m = fx.mask(filters.period, list(filters.kinds) if filters.kinds else None) & (fx.area >= 0)
     town_codes = np.flatnonzero(snap.areas["kind"].to_numpy() == TOWN)
     is_town = np.isin(fx.area[m], town_codes)
-    monthly = snap.tier.time_unit == TimeUnit.MONTH
-    weeks = (
-        fx.day[m].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-        if monthly
-        else fx.week[m]
-    )
-    frame = pd.DataFrame({"week": weeks, "town": is_town, "hours": fx.dt[m] / 3600})
+    frame = pd.DataFrame({"week": fx.week[m], "town": is_town, "hours": fx.dt[m] / 3600})
     wide = frame.pivot_table(
         index="week", columns="town", values="hours", aggfunc="sum", fill_value=0.0
     )
@@ -220,12 +206,8 @@ def weekly_balance(snap: Snapshot, filters: Filters) -> pd.DataFrame:
     wide.columns = ["town_hours", "countryside_hours"]
     total = wide.sum(axis=1)
     wide["countryside_share"] = (wide["countryside_hours"] / total * 100).where(total > 0)
-    if monthly:
-        first = wide.index.to_numpy().astype(np.int64).astype("datetime64[M]")
-        wide.index = pd.Index(pd.to_datetime(first).date, name="month_start")
-    else:
-        monday = pd.to_datetime(wide.index.to_numpy().astype(np.int64) * 7 - 3, unit="D")
-        wide.index = pd.Index(monday.date, name="week_start")
+    monday = pd.to_datetime(wide.index.to_numpy().astype(np.int64) * 7 - 3, unit="D")
+    wide.index = pd.Index(monday.date, name="week_start")
     return wide.round(1).reset_index()
 
 
@@ -233,8 +215,11 @@ def area_gaps(snap: Snapshot, filters: Filters, params: CoverageParams) -> pd.Da
     """Areas with no presence in the last ``gap_weeks`` weeks of the period.
 
     Columns: ``area_id, name, kind, last_presence`` (local, before the period end, NaT if
-    never) and ``days_without`` (days from the last presence to the period end).
+    never) and ``days_without`` (days from the last presence to the period end). Coarse
+    tiers read the last unit with presence from their published cells.
     """
+    if not snap.tier.exact_presence:
+        return publish.gaps(snap, filters, params.gap_weeks)
     fx = snap.fixes
     end = int(filters.period.end.timestamp())
     since = end - params.gap_weeks * 7 * 86400
@@ -242,9 +227,7 @@ def area_gaps(snap: Snapshot, filters: Filters, params: CoverageParams) -> pd.Da
     m &= fx.area >= 0
     last = np.full(len(snap.areas), -1, dtype=np.int64)
     np.maximum.at(last, fx.area[m].astype(int), fx.t[m])
-    # Coarse tiers know only the week or month: a gap only if that whole unit is too old.
-    seen = np.where(last >= 0, unit_end(last, snap.tier.time_unit), -1)
-    gap = seen <= since if snap.tier.time_unit != TimeUnit.EXACT else last < since
+    gap = last < since
     out = snap.areas.loc[gap, ["id", "name", "kind"]].rename(columns={"id": "area_id"})
     last_g = last[gap]
     out["last_presence"] = [
@@ -278,12 +261,12 @@ def spot_follow_up(
     ``minutes_within`` (presence time inside the radius in the window).
     Vectorised per spot over the time-sorted fixes in its window.
 
-    Tiers without exact positions cannot decide this; they get what
-    :func:`geo.tiers.view_for` decided on exact data (``followed_up``, ``first_within``),
-    or unknown (``<NA>``) where the tier may not know it.
+    Tiers without exact positions get it at their published granularity instead
+    (:func:`geo.publish.follow_up`: presence in the spot's area in the units of the
+    window), never decided per spot on exact data; the public gets unknown (``<NA>``).
     """
     if not snap.tier.exact_presence:
-        return _follow_up_given(spots)
+        return publish.follow_up(snap, spots, params.spot_days, kinds)
     fx = snap.fixes
     order = fx.by_time
     t_sorted = fx.t[order]
@@ -323,20 +306,6 @@ def spot_follow_up(
     )
 
 
-def _follow_up_given(spots: pd.DataFrame) -> pd.DataFrame:
-    n = len(spots)
-    given = "followed_up" in spots.columns
-    return pd.DataFrame(
-        {
-            "uid": spots["uid"].to_numpy(),
-            "followed_up": pd.array(spots["followed_up"] if given else [pd.NA] * n, "boolean"),
-            "nearest_m": np.full(n, np.nan),
-            "minutes_within": np.full(n, np.nan),
-            "first_within": spots["first_within"].to_numpy() if given else [pd.NaT] * n,
-        }
-    )
-
-
 def spot_follow_up_naive(snap: Snapshot, spots: pd.DataFrame, params: CoverageParams) -> list[bool]:
     """Reference: a Python loop over every spot and every fix (for tests and benchmarks)."""
     fx = snap.fixes
@@ -360,17 +329,16 @@ def spot_follow_up_naive(snap: Snapshot, spots: pd.DataFrame, params: CoveragePa
 def road_controls(snap: Snapshot, filters: Filters, params: CoverageParams) -> pd.DataFrame:
     """Traffic controls within ``road_buffer_m`` of each through-traffic road in the period.
 
-    Columns: ``uid, road, locality, heavy_per_day, controls, vehicles_checked``.
+    Columns: ``uid, road, locality, heavy_per_day, controls, vehicles_checked``; coarse
+    tiers sum their published control cells (lower bounds with ``_withheld`` companions).
     """
+    if not snap.tier.exact_presence:
+        return publish.road_totals(snap, filters)
     roads = snap.roads
     controls = _controls(snap, filters)
     counts = np.zeros(len(roads), dtype=int)
     checked = np.zeros(len(roads), dtype=int)
-    if not snap.tier.exact_presence:  # positions are gone; the road was noted before
-        by_road = controls.groupby("near_road")["vehicles_checked"]
-        counts = by_road.size().reindex(roads["uid"], fill_value=0).to_numpy()
-        checked = by_road.sum().reindex(roads["uid"], fill_value=0).to_numpy(dtype=int)
-    elif len(roads) and len(controls):
+    if len(roads) and len(controls):
         roads_m = roads.geometry.to_crs(3006).array
         ctrl_m = controls.geometry.to_crs(3006).array
         tree = shapely.STRtree(ctrl_m)
@@ -379,7 +347,6 @@ def road_controls(snap: Snapshot, filters: Filters, params: CoverageParams) -> p
         vc = controls["vehicles_checked"].fillna(0).to_numpy(dtype=float)[ctrl_ix]
         checked = np.bincount(road_ix, weights=vc, minlength=len(roads)).astype(int)
     out = roads[["uid", "road", "locality", "heavy_per_day"]].copy()
-    out["controls"] = suppress(pd.Series(counts, index=out.index), snap.tier)
-    out["vehicles_checked"] = pd.array(checked, "Int64")
-    out.loc[out["controls"].isna().to_numpy(), "vehicles_checked"] = pd.NA
+    out["controls"] = counts
+    out["vehicles_checked"] = checked
     return out.reset_index(drop=True)

@@ -1,9 +1,9 @@
 """Data exports of the current selection: CSV, GeoJSON and GeoPackage (one layer each).
 
-Exports carry what the snapshot's tier holds: exact positions and times for the police,
-area points by week for the municipality. Tiers without raw exports (the public) get the
-area × month figures on the area outlines instead. GIS formats (GeoPackage, GeoJSON, the
-data CSV) keep codes and ISO-8601 UTC times; the spreadsheets (Excel CSV, xlsx) are for
+Exports carry what the snapshot's tier holds: exact positions and times for the police;
+for the coarse tiers their published cells (area × week for the municipality, area ×
+month for the public) on the area outlines. GIS formats (GeoPackage, GeoJSON, the data
+CSV) keep codes and ISO-8601 UTC times; the spreadsheets (Excel CSV, xlsx) are for
 people: words, local time, the language's decimal mark. Every text cell of every CSV and
 spreadsheet has formulas neutralised.
 """
@@ -23,14 +23,15 @@ from geo.filters import Filters
 from geo.i18n import Translate, language_of
 from geo.mapview.layers import filter_spots
 from geo.model import LOCAL_TZ
+from geo.publish import export_cells
 from geo.snapshot import Snapshot
-from geo.tiers import RECORD_META, public_area_months
+from geo.tiers import RECORD_META
 
 
 def selected_layers(snap: Snapshot, filters: Filters) -> dict[str, gpd.GeoDataFrame]:
     """The records the filters select, by layer (EPSG:4326), at the snapshot's tier."""
-    if not snap.tier.raw_export:
-        return public_layers(snap, filters)
+    if not snap.tier.exact_presence:
+        return published_layers(snap, filters)
     p = snap.presence
     m = (p["start"] < filters.period.end) & (p["end"] >= filters.period.start)
     if filters.kinds is not None:
@@ -40,16 +41,12 @@ def selected_layers(snap: Snapshot, filters: Filters) -> dict[str, gpd.GeoDataFr
     return {"presence": p[m], "problem_spots": filter_spots(snap, filters), "roads": snap.roads}
 
 
-def public_layers(snap: Snapshot, filters: Filters) -> dict[str, gpd.GeoDataFrame]:
-    """Public export: area × month figures on the area outlines, generalised spots, roads."""
-    months = public_area_months(snap, filters)
-    outlines = snap.areas[["id", "geometry"]].rename(columns={"id": "area_id"})
-    by_month = outlines.merge(months, on="area_id", how="inner")
-    for column in ("visits", "controls"):
-        by_month[column] = pd.array(by_month[column], "Int64")
+def published_layers(snap: Snapshot, filters: Filters) -> dict[str, gpd.GeoDataFrame]:
+    """A coarse tier's export: its published cells (presence and controls per area and
+    week or month, on the area outlines), its problem spots and the roads."""
     spots = filter_spots(snap, filters)
     roads = snap.roads.drop(columns=list(RECORD_META), errors="ignore")
-    return {"presence_area_month": by_month, "problem_spots": spots, "roads": roads}
+    return {**export_cells(snap, filters), "problem_spots": spots, "roads": roads}
 
 
 def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

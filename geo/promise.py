@@ -121,9 +121,11 @@ def monthly_presence(snap: Snapshot, year: int) -> pd.DataFrame:
                 "town_hours": table.loc[town, "hours"].sum(),
                 "countryside_hours": table.loc[~town, "hours"].sum(),
                 "controls": controls.sum() if controls.notna().any() else float("nan"),
+                # coarse tiers: withheld cells in that total (it is then a lower bound)
+                "controls_withheld": float(table.get("controls_withheld", pd.Series([0])).sum()),
             }
         )
-    columns = ["month", "town_hours", "countryside_hours", "controls"]
+    columns = ["month", "town_hours", "countryside_hours", "controls", "controls_withheld"]
     out = pd.DataFrame(rows).reindex(columns=columns)
     out[columns[1:]] = out[columns[1:]].astype(float).round(1)
     return out

@@ -9,6 +9,9 @@ that tier before any page or export sees it.
   spots, dialogues and activities, which it may edit.
 - ``council`` (and unsigned visitors, the public): presence per area and month, at least two
   weeks old, counts below 3 suppressed, problem spots on a 500 m grid, no free text.
+
+Coarse tiers see only figures computed from their one published table
+(:mod:`geo.publish`), built from exact data by :func:`geo.tiers.view_for`.
 """
 
 from __future__ import annotations
@@ -48,7 +51,12 @@ class Tier:
     edit_layers : layers this role may add to and change.
     raw_export : may download the selected records as GeoPackage/GeoJSON/CSV.
     read_audit : may read the audit log.
-    adjust_rules : may change the follow-up radius and window (needs exact positions).
+    adjust_rules : may change the follow-up radius and window and the visit length (they
+        re-cut exact data; coarse tiers get figures computed once with the fixed rules).
+    hours_step : presence hours are published rounded to this many hours (0: exact).
+    split_kinds : presence is published per kind (patrol, control, ...); otherwise only
+        all kinds together, and the kind filter does not apply.
+    split_control_types : traffic controls are published per control type.
     """
 
     role: Role
@@ -62,6 +70,9 @@ class Tier:
     raw_export: bool
     read_audit: bool
     adjust_rules: bool
+    hours_step: float = 0.0
+    split_kinds: bool = True
+    split_control_types: bool = True
 
     @property
     def can_edit(self) -> bool:
@@ -104,6 +115,7 @@ TIERS: dict[Role, Tier] = {
         raw_export=True,
         read_audit=False,
         adjust_rules=False,
+        hours_step=0.1,
     ),
     Role.COUNCIL: Tier(
         Role.COUNCIL,
@@ -117,6 +129,12 @@ TIERS: dict[Role, Tier] = {
         raw_export=False,
         read_audit=False,
         adjust_rules=False,
+        hours_step=1.0,
+        # Counts of 1-2 are withheld: every further split multiplies the withheld cells
+        # (demo year: 27 % of controls per area and month, 80 % per area, month, type and
+        # road), so the public table splits controls by road only and presence not at all.
+        split_kinds=False,
+        split_control_types=False,
     ),
 }
 

@@ -9,6 +9,7 @@ metres); times: UTC epoch seconds, plus local (Europe/Stockholm) day numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +22,9 @@ from geo.model import LOCAL_TZ, LocationPrecision, PresenceKind
 from geo.roles import POLICE_TIER, Tier
 from geo.store.base import Store, TimeRange
 from geo.sums import GAP_S, cell_centres, fix_seconds, local_day
+
+if TYPE_CHECKING:
+    from geo.publish import Published
 
 KINDS: tuple[str, ...] = tuple(k.value for k in PresenceKind)
 
@@ -188,7 +192,8 @@ class Snapshot:
     """Everything a page shows, loaded once per data version (treat as read-only).
 
     ``tier`` says how detailed the copy is: :func:`load_snapshot` gives the police tier
-    (everything); :func:`geo.tiers.view_for` derives the coarser tiers from it.
+    (everything); :func:`geo.tiers.view_for` derives the coarser tiers from it, each with
+    its ``published`` table.
     """
 
     version: int
@@ -204,6 +209,7 @@ class Snapshot:
     incidents: gpd.GeoDataFrame
     tier: Tier = POLICE_TIER
     plans: pd.DataFrame = field(default_factory=pd.DataFrame)  # police only: geo.tiers drops it
+    published: Published | None = None  # a coarse tier's one table (geo.publish)
 
     @property
     def area_ids(self) -> np.ndarray:

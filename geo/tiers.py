@@ -3,21 +3,21 @@
 Applied once per data version and role, before any page, table, map or export sees the
 data, so a page cannot show more than its tier by mistake. For the coarse tiers:
 
-- presence fixes become *stays* (consecutive fixes of one record in one area), each placed
-  on its area's representative point and dated to the local start of its week or month, so
-  hours, visits and passes per area stay right while routes and times of day are gone;
-- presence records lose their position (area point), time (week/month), unit, note and
-  who logged them; controls keep which through-traffic road they were near;
-- the public tier also drops units that ended less than ``delay_days`` ago, snaps problem
-  spots to a 500 m grid, dates spots, dialogues and activities by month, and drops notes,
-  organisers and who edited what (people's names).
-
-Counts below the tier's threshold are withheld by :func:`suppress`, which the table
-functions in :mod:`geo.coverage` and :mod:`geo.views` apply.
+- presence becomes the tier's one published table (:mod:`geo.publish`): cells of area ×
+  week or month, hours rounded, small counts withheld, computed here from exact data with
+  the fixed rules; every figure the tier sees is computed from those cells alone. The
+  snapshot keeps one synthetic fix per presence cell (at the area's point, at the unit
+  start, the cell's published hours) and no presence records at all;
+- the public tier's cells cover only units that ended ``delay_days`` ago; it also gets
+  problem spots snapped to a 500 m grid, spots, dialogues and activities dated by month,
+  and no notes, organisers or names of who edited what;
+- no follow-up is decided on exact data for a coarse tier: it is read from the published
+  cells (presence in the spot's area in the weeks after the report).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import geopandas as gpd
@@ -25,43 +25,28 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.coverage import CoverageParams, presence_by_area, spot_follow_up, stays
+from geo.coverage import CoverageParams, stays
 from geo.crs import WGS84, to_sweref, to_wgs84
-from geo.filters import Filters, custom_period
-from geo.model import LOCAL_TZ, PresenceKind
+from geo.errors import GeoError
+from geo.filters import Filters
+from geo.model import PresenceKind
+from geo.publish import CONTROL_CELLS, PRESENCE_CELLS, Published, area_unit_table, unit_label
 from geo.roles import PUBLIC_TIER, Tier, suppress
-from geo.snapshot import FixArrays, Snapshot, fix_arrays
-from geo.timeunits import unit_end, unit_start
+from geo.snapshot import KINDS, FixArrays, Snapshot, fix_arrays
+from geo.timeunits import label, unit_end, unit_start
 
 SPOT_GRID_M = float(PUBLIC_TIER.spot_grid_m or 500.0)
 
 
 def public_area_months(snap: Snapshot, filters: Filters) -> pd.DataFrame:
-    """Area × month: whole presence hours and visits; visits and controls below 3 are
-    suppressed (None). Months are calendar months overlapping the period."""
-    start = filters.period.start.tz_convert("Europe/Stockholm")
-    end = (filters.period.end - pd.Timedelta(seconds=1)).tz_convert("Europe/Stockholm")
-    rows = []
-    for month in pd.period_range(start.strftime("%Y-%m"), end.strftime("%Y-%m"), freq="M"):
-        f = Filters(
-            custom_period(month.start_time.date(), month.end_time.date()), areas=filters.areas
-        )
-        table = presence_by_area(snap, f, CoverageParams())
-        visits = suppress(table["visits"], PUBLIC_TIER)  # already so in a public snapshot
-        controls = suppress(table["controls"], PUBLIC_TIER)
-        for r, n_visits, n_controls in zip(table.itertuples(), visits, controls, strict=True):
-            rows.append(
-                {
-                    "area_id": r.area_id,
-                    "name": r.name,
-                    "kind": r.kind,
-                    "month": str(month),
-                    "hours": int(round(r.hours)),
-                    "visits": None if pd.isna(n_visits) else int(n_visits),
-                    "controls": None if pd.isna(n_controls) else int(n_controls),
-                }
-            )
-    return pd.DataFrame(rows)
+    """Area × month from the public table: whole hours; ``visits`` withheld (``None``)
+    below 3; ``controls`` and ``vehicles_checked`` as lower bounds with
+    ``controls_withheld`` (withheld road cells in them). Months starting in the period."""
+    table = area_unit_table(public_view(snap), filters)
+    table.insert(3, "month", unit_label(table["t0"], PUBLIC_TIER.time_unit))
+    table["hours"] = table["hours"].round(0).astype(int)
+    out = table.drop(columns=["t0", "passes", "passes_withheld", "visits_withheld"])
+    return out.drop(columns=["vehicles_checked_withheld"])
 
 
 def generalise_points(geoms: np.ndarray, cell_m: float = SPOT_GRID_M) -> np.ndarray:
@@ -90,21 +75,33 @@ def view_for(
 ) -> Snapshot:
     """The snapshot as ``tier`` may see it (see the module docstring).
 
-    ``now`` (UTC) sets the publication delay; ``params`` are the follow-up rules evaluated
-    on exact positions for tiers that cannot evaluate them themselves.
+    ``now`` (UTC) sets the publication delay; ``params`` are the rules (visit length)
+    the published table is computed with. A coarse view can be made from exact data, or
+    the public view from the municipality's (which carries the public table).
     """
     if tier.exact_presence:
+        if not snap.tier.exact_presence:
+            raise GeoError(f"the {tier.role} view needs exact data")
         return replace(snap, tier=tier)
-    params = params or CoverageParams()
-    cutoff = int(now.timestamp()) - tier.delay_days * 86400
+    if snap.tier == tier:
+        return snap
+    if snap.tier.exact_presence:
+        params = params or CoverageParams()
+        table = publish_table(snap, tier, now, params)
+        if tier != PUBLIC_TIER:  # carried for this tier's handouts, which are public
+            table = replace(table, public=publish_table(snap, PUBLIC_TIER, now, params))
+    elif tier == PUBLIC_TIER and snap.published is not None and snap.published.public:
+        table = snap.published.public
+    else:
+        raise GeoError(f"the {tier.role} view cannot be made from the {snap.tier.role} view")
     anchor_lon, anchor_lat = _area_points(snap)
-    spots = _spots_for(snap, tier, params)
     return replace(
         snap,
         tier=tier,
-        fixes=_coarse_fixes(snap.fixes, tier, cutoff, anchor_lon, anchor_lat),
-        presence=_coarse_presence(snap, tier, cutoff, anchor_lon, anchor_lat),
-        problem_spots=spots,
+        published=table,
+        fixes=_cell_fixes(table, snap.areas["id"].to_numpy(), anchor_lon, anchor_lat),
+        presence=_no_presence(snap.presence),
+        problem_spots=_spots_for(snap, tier),
         dialogues=_plain_records(snap.dialogues, "dialogues", tier, "date"),
         activities=_plain_records(snap.activities, "activities", tier, "date"),
         plans=pd.DataFrame(),  # patrol plans and their adherence are the police's alone
@@ -125,57 +122,118 @@ def _area_points(snap: Snapshot) -> tuple[np.ndarray, np.ndarray]:
     return np.round(points.x.to_numpy(), 5), np.round(points.y.to_numpy(), 5)
 
 
-def _coarse_fixes(
-    fx: FixArrays, tier: Tier, cutoff: int, anchor_lon: np.ndarray, anchor_lat: np.ndarray
-) -> FixArrays:
-    """One synthetic fix per stay: at the area point, at the start of its unit."""
-    st = stays(fx, fx.area >= 0)
-    area = st["area"].to_numpy(dtype=np.int16)
-    t = unit_start(st["t0"].to_numpy(dtype=np.int64), tier.time_unit)
-    keep = unit_end(t, tier.time_unit) <= cutoff
-    rec_kind = np.zeros(int(fx.rec.max()) + 1 if len(fx) else 0, dtype=np.int8)
-    rec_kind[fx.rec] = fx.kind
-    kind = rec_kind[st["rec"].to_numpy(dtype=np.int64)] if len(st) else np.zeros(0, np.int8)
-    area, t, kind = area[keep], t[keep], kind[keep]
-    seconds = st["seconds"].to_numpy(dtype=float)[keep]
-    # Every stay is its own record, so the stays stay apart in coverage.stays.
-    rec = np.arange(t.size, dtype=np.int32)
-    return fix_arrays(t, anchor_lon[area], anchor_lat[area], seconds, kind, area, rec)
-
-
 def _epoch(values: pd.Series) -> np.ndarray:
     return ((values - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy(np.int64)
 
 
-def _as_time(epoch: np.ndarray) -> pd.Series:
-    return pd.Series(pd.to_datetime(epoch, unit="s", utc=True))
+def _round_hours(hours: np.ndarray, step: float) -> np.ndarray:
+    """Hours rounded half up to whole ``step``s (0: unrounded)."""
+    if not step:
+        return hours
+    return np.round(np.floor(hours / step + 0.5) * step, 6)
 
 
-def _coarse_presence(
-    snap: Snapshot, tier: Tier, cutoff: int, anchor_lon: np.ndarray, anchor_lat: np.ndarray
-) -> gpd.GeoDataFrame:
-    """Presence records at area points and unit starts, with no unit, note or author."""
-    p = snap.presence
-    start = unit_start(_epoch(p["start"]), tier.time_unit)
-    keep = unit_end(start, tier.time_unit) <= cutoff
-    near_road = _nearest_road(snap, p)
-    out = pd.DataFrame(p.drop(columns=[*_FREE_TEXT["presence"], *RECORD_META, "geometry"]))
-    out["start"] = _as_time(start).to_numpy()
-    out["end"] = _as_time(unit_end(start, tier.time_unit)).to_numpy()
-    out["near_road"] = near_road
-    codes = pd.Index(snap.areas["id"]).get_indexer(out["area_id"])
-    geoms = np.where(codes >= 0, shapely.points(anchor_lon[codes], anchor_lat[codes]), None)
-    frame = gpd.GeoDataFrame(out, geometry=list(geoms), crs=WGS84)
-    return frame[keep].reset_index(drop=True)
+def publish_table(
+    exact: Snapshot, tier: Tier, now: pd.Timestamp, params: CoverageParams
+) -> Published:
+    """``tier``'s published table (:class:`geo.publish.Published`) from exact data.
+
+    Stays (runs of fixes of one record in one area) are dated to the unit they start
+    in; units ending later than ``delay_days`` before ``now`` are left out. A stay of at
+    least ``params.dwell_minutes`` is a visit, else a pass.
+    """
+    cutoff = int(now.timestamp()) - tier.delay_days * 86400
+    fx = exact.fixes
+    st = stays(fx, fx.area >= 0)
+    t0 = unit_start(st["t0"].to_numpy(dtype=np.int64), tier.time_unit)
+    rec_kind = np.zeros(int(fx.rec.max()) + 1 if len(fx) else 0, dtype=np.int8)
+    rec_kind[fx.rec] = fx.kind
+    kind = np.asarray(KINDS)[rec_kind[st["rec"].to_numpy(dtype=np.int64)]] if len(st) else []
+    seconds = st["seconds"].to_numpy(dtype=float)
+    frame = pd.DataFrame(
+        {
+            "area_id": exact.areas["id"].to_numpy()[st["area"].to_numpy(dtype=np.int64)],
+            "t0": t0,
+            "kind": kind if tier.split_kinds else "",
+            "hours": seconds / 3600,
+            "visits": (seconds >= params.dwell_minutes * 60).astype(np.int64),
+        }
+    )
+    frame["passes"] = 1 - frame["visits"]
+    frame = frame[unit_end(t0, tier.time_unit) <= cutoff]
+    cells = frame.groupby(["area_id", "t0", "kind"], as_index=False).sum()
+    cells["hours"] = _round_hours(cells["hours"].to_numpy(), tier.hours_step)
+    for column in ("visits", "passes"):
+        cells[column] = suppress(cells[column], tier).astype("Int64")
+    return Published(tier, cells[PRESENCE_CELLS], _control_cells(exact, tier, cutoff, params))
 
 
-def _nearest_road(snap: Snapshot, presence: gpd.GeoDataFrame, buffer_m: float = 300.0) -> list:
-    """The through-traffic road (uid) each traffic control was within ``buffer_m`` of, if
-    any (patrol tracks are not asked: only controls are counted per road)."""
-    out: list[object] = [None] * len(presence)
+def _control_cells(
+    exact: Snapshot, tier: Tier, cutoff: int, params: CoverageParams
+) -> pd.DataFrame:
+    """Traffic controls per area, unit, nearest road (and type where split), withheld
+    together with their count."""
+    p = exact.presence
+    p = p[p["kind"] == PresenceKind.TRAFFIC_CONTROL.value]
+    t0 = unit_start(_epoch(p["start"]), tier.time_unit)
+    frame = pd.DataFrame(
+        {
+            "area_id": p["area_id"].fillna("").to_numpy(),
+            "t0": t0,
+            "road": _nearest_road(exact, p, params.road_buffer_m),
+            "control_type": p["control_type"].fillna("").to_numpy()
+            if tier.split_control_types
+            else "",
+            "controls": 1,
+            "vehicles_checked": pd.to_numeric(p["vehicles_checked"]).fillna(0).to_numpy(),
+            "violations": pd.to_numeric(p["violations"]).fillna(0).to_numpy(),
+        }
+    )
+    frame = frame[unit_end(t0, tier.time_unit) <= cutoff]
+    keys = ["area_id", "t0", "road", "control_type"]
+    cells = frame.groupby(keys, as_index=False).sum()
+    counts = suppress(cells["controls"], tier)
+    hidden = counts.isna().to_numpy()
+    for column in ("controls", "vehicles_checked", "violations"):
+        cells[column] = pd.array(cells[column].astype(np.int64), "Int64")
+        cells.loc[hidden, column] = pd.NA
+    return cells[CONTROL_CELLS]
+
+
+def _cell_fixes(
+    table: Published, area_ids: np.ndarray, anchor_lon: np.ndarray, anchor_lat: np.ndarray
+) -> FixArrays:
+    """One synthetic fix per presence cell: at the area point, at the unit start,
+    standing for the cell's published hours (so nothing finer is left to compute from)."""
+    cells = table.presence
+    area = pd.Index(area_ids).get_indexer(cells["area_id"]).astype(np.int16)
+    other = KINDS.index(PresenceKind.OTHER.value)
+    kind = np.array([KINDS.index(k) if k else other for k in cells["kind"]], dtype=np.int8)
+    t = cells["t0"].to_numpy(dtype=np.int64)
+    order = np.argsort(t, kind="stable")
+    return fix_arrays(
+        t[order],
+        anchor_lon[area][order],
+        anchor_lat[area][order],
+        cells["hours"].to_numpy(dtype=float)[order] * 3600,
+        kind[order],
+        area[order],
+        np.arange(t.size, dtype=np.int32),
+    )
+
+
+def _no_presence(presence: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """No presence records (their columns kept): coarse figures come from the cells."""
+    drop = [*_FREE_TEXT["presence"], *RECORD_META]
+    return presence.drop(columns=drop, errors="ignore").iloc[:0].copy()
+
+
+def _nearest_road(snap: Snapshot, presence: gpd.GeoDataFrame, buffer_m: float) -> list[str]:
+    """The through-traffic road (uid) each record lies within ``buffer_m`` of, nearest
+    first, or ``""``: every control is counted for one road only."""
+    out = [""] * len(presence)
     roads = snap.roads
-    is_control = (presence["kind"] == PresenceKind.TRAFFIC_CONTROL.value).to_numpy()
-    has_geom = presence.geometry.notna().to_numpy() & is_control
+    has_geom = presence.geometry.notna().to_numpy()
     if not len(roads) or not has_geom.any():
         return out
     tree = shapely.STRtree(roads.geometry.to_crs(3006).array)
@@ -203,27 +261,30 @@ def _plain_records(
 ) -> gpd.GeoDataFrame:
     """Dialogues and activities: as stored for tiers with free text, else without text,
     authors or exact dates."""
-    if tier.free_text:
-        return frame
+    if tier.free_text:  # but not who edited (police names) for a coarse tier
+        return frame.drop(columns=["updated_by"], errors="ignore")
     out = frame.drop(columns=[*_FREE_TEXT[layer], *RECORD_META], errors="ignore").copy()
     out[date_col] = _month_date(out[date_col])
     return out
 
 
-def _spots_for(snap: Snapshot, tier: Tier, params: CoverageParams) -> gpd.GeoDataFrame:
-    """Problem spots with their follow-up decided on exact presence, dated at the tier's
-    time unit; for the public instead snapped to the grid, dated by month, without who
-    edited them and without follow-up (it would trace patrols near one place)."""
-    spots = snap.problem_spots.copy()
+def _spots_for(snap: Snapshot, tier: Tier) -> gpd.GeoDataFrame:
+    """Problem spots without who edited them and with edit times at the tier's unit; for
+    the public also snapped to the grid and dated by month. No follow-up is attached:
+    coarse tiers read it from their published cells (:func:`geo.publish.follow_up`)."""
+    spots = snap.problem_spots.drop(columns=["updated_by"], errors="ignore")
+    spots = spots.drop(columns=["followed_up", "first_within"], errors="ignore")
+    for column in ("created_utc", "updated_utc"):
+        if column in spots.columns:
+            stamps = pd.to_datetime(spots[column], utc=True, errors="coerce")
+            known = stamps.notna().to_numpy()
+            floored = unit_start(_epoch(stamps[known]), tier.time_unit)
+            values = spots[column].astype(object)
+            values[known] = pd.to_datetime(floored, unit="s", utc=True).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
+            spots[column] = values
     if tier.spot_grid_m is None:
-        follow = spot_follow_up(snap, spots, params)
-        first = pd.Series(follow["first_within"])
-        known = first.notna().to_numpy()
-        week = unit_start(_epoch(first[known]), tier.time_unit)
-        shown = pd.Series(pd.NaT, index=first.index, dtype=f"datetime64[us, {LOCAL_TZ}]")
-        shown[known] = pd.to_datetime(week, unit="s", utc=True).tz_convert(LOCAL_TZ)
-        spots["followed_up"] = follow["followed_up"].to_numpy()
-        spots["first_within"] = shown.to_numpy()
         return spots
     spots = spots.drop(columns=[*_FREE_TEXT["problem_spots"], *RECORD_META], errors="ignore")
     spots["reported"] = _month_date(spots["reported"])
@@ -232,3 +293,24 @@ def _spots_for(snap: Snapshot, tier: Tier, params: CoverageParams) -> gpd.GeoDat
             list(generalise_points(np.asarray(spots.geometry.array), tier.spot_grid_m)), crs=WGS84
         )
     return spots
+
+
+def audit_for(
+    log: pd.DataFrame, tier: Tier, role_names: Mapping[str, str], other: str
+) -> pd.DataFrame:
+    """The audit entries as ``tier`` may see them (same columns).
+
+    A tier that may read the audit log gets it as stored. Any other (the municipality's
+    own change list) gets every user name replaced by the name of its role
+    (``role_names``: user name -> role as shown; ``other`` for names that are no account,
+    such as imports), and every time floored to the tier's unit and shown as its label
+    (``2018 v.19``): who in the police changed what, and when to the minute, is the police's
+    own business.
+    """
+    if tier.read_audit:
+        return log
+    out = log.copy()
+    out["user"] = [role_names.get(str(u).strip().lower(), other) for u in log["user"]]
+    stamps = pd.to_datetime(log["ts_utc"], utc=True, errors="coerce")
+    out["ts_utc"] = ["–" if pd.isna(s) else label(s, tier.time_unit) for s in stamps]
+    return out

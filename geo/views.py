@@ -15,7 +15,8 @@ from geo.filters import Filters
 from geo.i18n import Translate, language_of
 from geo.mapview.layers import filter_spots
 from geo.numbers import MISSING, column_formats, month_year, number
-from geo.roles import Tier, TimeUnit, suppress
+from geo.publish import control_rows, with_at_least
+from geo.roles import Tier, TimeUnit
 from geo.snapshot import Snapshot
 from geo.timeunits import label
 
@@ -66,7 +67,7 @@ def area_table(table: pd.DataFrame, t: Translate) -> pd.DataFrame:
     """Per-area coverage with the denominators shown (no day count in coarse tiers)."""
     unit = table.attrs.get("time_unit", TimeUnit.EXACT)
     columns = [c for c in AREA_COLUMNS if not (c == "days" and unit != TimeUnit.EXACT)]
-    out = table[columns].copy()
+    out = with_at_least(table, t)[columns].copy()  # "minst N" where cells are withheld
     out["kind"] = [t("kind_" + k) for k in out["kind"]]
     out["last_presence"] = _when(table["last_presence"], unit)
     return out.rename(columns=lambda c: t("col_" + c))
@@ -113,6 +114,7 @@ def road_table(
 ) -> pd.DataFrame:
     """Through-traffic roads and the traffic controls near them in the period."""
     roads = road_controls(snap, filters, params)
+    shown = with_at_least(roads, t)  # coarse tiers: "minst N" where cells are withheld
     example = snap.roads["heavy_per_day_is_example"].to_numpy() == 1
     heavy = [
         ("–" if pd.isna(h) else f"{int(h)}" + (f" ({t('example_value')})" if ex else ""))
@@ -123,8 +125,8 @@ def road_table(
             t("col_road"): roads["road"],
             t("col_locality"): roads["locality"],
             t("col_heavy_per_day"): heavy,
-            t("col_controls"): roads["controls"],
-            t("col_vehicles_checked"): roads["vehicles_checked"],
+            t("col_controls"): shown["controls"],
+            t("col_vehicles_checked"): shown["vehicles_checked"],
             t("col_gap"): np.where(
                 (roads["controls"] == 0).fillna(False), t("no_control_in_period"), ""
             ),
@@ -134,7 +136,10 @@ def road_table(
 
 def control_table(snap: Snapshot, filters: Filters, t: Translate) -> pd.DataFrame:
     """Traffic controls in the period (local times), newest first; in coarse tiers one row
-    per week or month, area and type, small counts withheld."""
+    per week or month, area and type (where published) from the published cells."""
+    if not snap.tier.exact_presence:
+        names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
+        return _control_summary(control_rows(snap, filters), names, snap.tier, t)
     p = snap.presence
     m = (
         (p["kind"] == "traffic_control")
@@ -145,8 +150,6 @@ def control_table(snap: Snapshot, filters: Filters, t: Translate) -> pd.DataFram
         m &= p["area_id"].isin(filters.areas)
     rows = p[m].sort_values("start", ascending=False)
     names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
-    if not snap.tier.exact_presence:
-        return _control_summary(rows, names, snap.tier, t)
     return pd.DataFrame(
         {
             t("col_start"): _when(rows["start"].dt.tz_convert("Europe/Stockholm")),
@@ -164,33 +167,19 @@ def control_table(snap: Snapshot, filters: Filters, t: Translate) -> pd.DataFram
 def _control_summary(
     rows: pd.DataFrame, names: dict[str, str], tier: Tier, t: Translate
 ) -> pd.DataFrame:
-    keys = ["start", "area_id", "control_type"]
-    grouped = (
-        rows.fillna({"control_type": ""})
-        .groupby(keys, sort=False)
-        .agg(
-            controls=("uid", "size"),
-            vehicles=("vehicles_checked", "sum"),
-            violations=("violations", "sum"),
-        )
-        .reset_index()
-    )
-    controls = suppress(grouped["controls"], tier)
-    hidden = controls.isna().to_numpy()
-    return pd.DataFrame(
-        {
-            t("col_start"): _when(grouped["start"], tier.time_unit),
-            t("col_area"): [names.get(a, "–") for a in grouped["area_id"]],
-            t("control_type"): [t("ctrl_" + c) if c else "–" for c in grouped["control_type"]],
-            t("col_controls"): controls.to_numpy(),
-            t("col_vehicles_checked"): pd.Series(pd.array(grouped["vehicles"], "Int64"))
-            .mask(hidden)
-            .to_numpy(),
-            t("col_violations"): pd.Series(pd.array(grouped["violations"], "Int64"))
-            .mask(hidden)
-            .to_numpy(),
-        }
-    )
+    """Published control rows for people ("minst N" where withheld cells went in)."""
+    start = pd.Series(pd.to_datetime(rows["t0"].to_numpy(dtype="int64"), unit="s", utc=True))
+    shown = with_at_least(rows, t)
+    out = {
+        t("col_start"): _when(start, tier.time_unit),
+        t("col_area"): [names.get(a, "–") for a in rows["area_id"]],
+    }
+    if tier.split_control_types:
+        out[t("control_type")] = [t("ctrl_" + c) if c else "–" for c in rows["control_type"]]
+    out[t("col_controls")] = shown["controls"].to_numpy()
+    out[t("col_vehicles_checked")] = shown["vehicles_checked"].to_numpy()
+    out[t("col_violations")] = shown["violations"].to_numpy()
+    return pd.DataFrame(out)
 
 
 def incident_table(store_incidents: pd.DataFrame, filters: Filters, t: Translate) -> pd.DataFrame:
@@ -286,7 +275,7 @@ def monthly_table(months: pd.DataFrame, previous: pd.DataFrame, t: Translate) ->
     """Month by month against the previous year (both from
     :func:`geo.promise.monthly_presence`); a month without logged data stays missing."""
     lang = language_of(t)
-    out = months.copy()
+    out = with_at_least(months, t)  # coarse tiers: "minst N" where withheld cells went in
     out["month"] = [month_year(pd.Timestamp(m + "-01"), lang) for m in months["month"]]
     out["previous_town_hours"] = previous["town_hours"].to_numpy()
     out["previous_countryside_hours"] = previous["countryside_hours"].to_numpy()
@@ -297,5 +286,14 @@ def evidence_table(records: pd.DataFrame, t: Translate) -> pd.DataFrame:
     """The records behind a commitment (:func:`geo.promise.evidence_records`), in words."""
     out = records.copy()
     if "target_group" in out.columns:
-        out["target_group"] = [t("target_" + str(g)) for g in out["target_group"]]
+        out["target_group"] = [_coded(t, "target_", g) for g in out["target_group"]]
     return out.rename(columns=lambda c: t("col_" + c))
+
+
+def _coded(t: Translate, prefix: str, value: object) -> str:
+    """The words for a code, or the stored text itself where it is not one of ours (a
+    target group typed into an import is free text)."""
+    try:
+        return t(prefix + str(value))
+    except KeyError:
+        return "" if value is None or value != value else str(value)

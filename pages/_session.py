@@ -154,7 +154,9 @@ def tiered_snapshot(path: str, version: int, settings: Settings, role: str, day:
     the settings' follow-up rules are decided on exact data for the coarse tiers."""
     exact = snapshot(path, version, settings.max_fix_gap_minutes)
     rules = CoverageParams(
-        spot_radius_m=settings.spot_radius_m, spot_days=settings.spot_follow_up_days
+        dwell_minutes=settings.dwell_minutes,
+        spot_radius_m=settings.spot_radius_m,
+        spot_days=settings.spot_follow_up_days,
     )
     return view_for(exact, tier_for(role), pd.Timestamp(day, tz="UTC"), rules)
 

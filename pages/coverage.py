@@ -99,7 +99,11 @@ with st.expander(t("show_table", n=len(weekly))):
 collapsed_table(ctx, t("table_gaps", when=gap_when), said["gaps"], gaps, empty=t("no_gaps"))
 
 st.subheader(t("table_spots"))
-st.caption(t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days))
+st.caption(
+    t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days)
+    if snap.tier.exact_presence
+    else t("follow_up_area_rule", days=params.spot_days)  # read from the area x week table
+)
 st.markdown(escape_markdown(said["spots"]))
 with st.expander(t("show_table", n=len(spots))):
     if t("col_followed_up") in spots.columns and st.toggle(
@@ -128,7 +132,13 @@ if len(incidents):
         show_table(ctx, incidents)
 
 st.subheader(t("export_data"))
-st.caption(t("export_caption") if ctx.tier.raw_export else t("export_public_note"))
+st.caption(
+    t("export_caption")
+    if ctx.tier.exact_presence
+    else t("export_municipality_note")
+    if ctx.tier.raw_export
+    else t("export_public_note")
+)
 layers = selected_layers(snap, filters)  # at the viewer's tier
 names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
 period = f"{filters.period.start:%Y-%m-%d}/{filters.period.end:%Y-%m-%d}"

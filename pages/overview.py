@@ -75,7 +75,11 @@ c3.metric(t("headline_gaps", when=gap_when), len(village_gaps))
 c4.metric(
     t("headline_spots_without"),
     t("n_of_m", n=not_followed, m=len(spots)) if known else "–",
-    help=t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days)
+    help=(
+        t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days)
+        if snap.tier.exact_presence
+        else t("follow_up_area_rule", days=params.spot_days)
+    )
     if known
     else t("follow_up_hidden"),
 )

@@ -24,6 +24,8 @@ from geo.mapview.basemap import build_base_map
 from geo.mapview.layers import spots_layer
 from geo.model import LOCAL_TZ, ControlType, PresenceKind, SpotCategory, SpotStatus
 from geo.text import escape_markdown
+from geo.tiers import audit_for
+from pages import _session as session
 from pages._session import current_context
 from pages._tables import show_table
 
@@ -365,6 +367,9 @@ if "log" in tab:
     with tab["log"]:
         # The history this person may see (a reduction per tier, if any, is applied here).
         log = editor.history(limit=100)
+        roles = session.accounts(str(ctx.settings.accounts_path)).roles()
+        shown_roles = {name: t("role_" + role) for name, role in roles.items()}
+        log = audit_for(log, ctx.tier, shown_roles, t("role_other"))  # roles and weeks
         names = record_names(snap, t)
         show_table(ctx, audit_table(log, t, names), empty=t("table_empty"))
         undoable = log[log["action"].isin(["add", "update", "delete"])]

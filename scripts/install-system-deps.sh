@@ -1,11 +1,15 @@
 #!/bin/sh
 # Installs Debian's chromium (driven by Playwright with executable_path), gdal-bin
-# (ogrinfo), and PostgreSQL with PostGIS (the tests start a throw-away cluster of their
-# own, tests/pgcluster.py) when they are missing. Needs root or sudo; prints what it does.
+# (ogrinfo), nginx and openssl (tests/browser/test_deploy.py runs the shipped proxy config
+# as the current user), and PostgreSQL with PostGIS (the tests start a throw-away cluster
+# of their own, tests/pgcluster.py) when they are missing. Needs root or sudo; prints what
+# it does.
 set -eu
 need=""
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
 command -v ogrinfo >/dev/null 2>&1 || need="$need gdal-bin"
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need="$need nginx"
+command -v openssl >/dev/null 2>&1 || need="$need openssl"
 fc-list 2>/dev/null | grep -qi dejavu || need="$need fonts-dejavu-core"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$need postgresql"
 # postgresql-postgis: PostGIS for Debian's default PostgreSQL (postgresql-15-postgis-3 on
@@ -19,3 +23,8 @@ SUDO=""
 $SUDO apt-get update -q >/dev/null
 # shellcheck disable=SC2086
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $need >/dev/null
+# The tests start their own nginx on loopback ports; a system-wide one on port 80 is not
+# wanted on a development or CI machine (a real deployment enables it itself).
+case "$need" in
+*nginx*) command -v systemctl >/dev/null 2>&1 && $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true ;;
+esac

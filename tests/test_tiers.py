@@ -27,7 +27,7 @@ from geo.mapview.basemap import build_base_map
 from geo.mapview.layers import build_layers
 from geo.model import LOCAL_TZ
 from geo.roles import TIERS, Role, tier_for
-from geo.snapshot import Snapshot, load_snapshot
+from geo.snapshot import KINDS, Snapshot, load_snapshot
 from geo.store import GeoPackageStore
 from geo.tiers import view_for
 from geo.views import area_table, control_table, spot_table
@@ -92,32 +92,46 @@ def test_municipality_keeps_hours_and_visits_per_area(
 ) -> None:
     ours = presence_by_area(municipality, YEAR, CoverageParams())
     theirs = presence_by_area(exact, YEAR, CoverageParams())
-    assert np.allclose(ours["hours"], theirs["hours"], atol=0.2)
+    # Sums of week cells rounded to 0.1 h: off by at most 0.05 h per week.
+    weeks = municipality.published.presence.groupby("area_id").size()
+    bound = weeks.reindex(ours["area_id"], fill_value=0).to_numpy() * 0.05 + 0.1
+    assert (np.abs(ours["hours"] - theirs["hours"]).to_numpy() <= bound).all()
     assert (ours["visits"] == theirs["visits"]).all()
     assert (ours["controls"] == theirs["controls"]).all()
+    assert (ours[["visits_withheld", "controls_withheld"]] == 0).all().all()  # no suppression
     assert ours["days"].isna().all()
 
 
-def test_municipality_presence_records_lose_place_time_and_people(
-    municipality: Snapshot,
-) -> None:
+def test_municipality_holds_cells_not_records(municipality: Snapshot) -> None:
     p = municipality.presence
+    assert len(p) == 0  # no presence record at all: every figure comes from the cells
     assert not {"unit", "note", "updated_by", "created_utc"} & set(p.columns)
-    starts = p["start"].dt.tz_convert(LOCAL_TZ)
-    assert (starts.dt.day_of_week == 0).all() and (starts.dt.hour == 0).all()
-    assert set(p.geometry.geom_type.dropna()) == {"Point"}
+    for cells in (municipality.published.presence, municipality.published.controls):
+        starts = _local(cells["t0"].to_numpy())
+        assert (starts.day_of_week == 0).all() and (starts.hour == 0).all()
+    hours = municipality.published.presence["hours"]
+    assert np.allclose(hours, hours.round(1))
+    assert set(municipality.published.presence["kind"]) <= set(KINDS)
+    assert municipality.published.public is not None  # for its (public) handouts
 
 
-def test_municipality_spots_exact_with_follow_up_decided_on_exact_data(
+def test_municipality_spots_exact_with_follow_up_read_from_its_week_cells(
     exact: Snapshot, municipality: Snapshot
 ) -> None:
-    assert municipality.problem_spots.geometry.equals(exact.problem_spots.geometry)
-    ours = spot_follow_up(municipality, municipality.problem_spots, CoverageParams())
-    theirs = spot_follow_up(exact, exact.problem_spots, CoverageParams())
-    assert (ours["followed_up"].to_numpy() == theirs["followed_up"].to_numpy()).all()
+    spots = municipality.problem_spots
+    assert spots.geometry.equals(exact.problem_spots.geometry)
+    assert not {"followed_up", "first_within", "updated_by"} & set(spots.columns)
+    ours = spot_follow_up(municipality, spots, CoverageParams())
     assert ours["nearest_m"].isna().all()  # a distance to a patrol is finer than the area
+    # The rule, by hand: a week cell of the spot's area overlapping the 14 days after.
+    cells = municipality.published.presence
+    for spot, flag in zip(spots.itertuples(), ours["followed_up"], strict=True):
+        start = pd.Timestamp(spot.reported, tz=LOCAL_TZ).timestamp()
+        weeks = cells.loc[cells["area_id"] == spot.area_id, "t0"]
+        near = ((weeks < start + 14 * 86400) & (weeks + 7 * 86400 > start - 3600)).any()
+        assert bool(flag) == bool(near), spot.uid
     firsts = pd.Series(ours["first_within"]).dropna()
-    assert all(v.hour == 0 and v.day_of_week == 0 for v in firsts)
+    assert len(firsts) and all(v.hour == 0 and v.day_of_week == 0 for v in firsts)
 
 
 def test_council_fixes_are_month_starts_and_delayed(exact: Snapshot) -> None:
@@ -127,7 +141,8 @@ def test_council_fixes_are_month_starts_and_delayed(exact: Snapshot) -> None:
     assert (local.day == 1).all() and (local.hour == 0).all()
     # Two weeks before 10 July is 26 June: June is not over then, so May is the last month.
     assert local.max() == pd.Timestamp("2018-05-01", tz=LOCAL_TZ)
-    assert view.presence["start"].max() < pd.Timestamp("2018-06-01", tz=LOCAL_TZ)
+    last = _local(view.published.controls["t0"].to_numpy()).max()
+    assert last == pd.Timestamp("2018-05-01", tz=LOCAL_TZ)
 
 
 def test_council_tables_withhold_small_counts(exact: Snapshot, council: Snapshot) -> None:
@@ -136,11 +151,14 @@ def test_council_tables_withhold_small_counts(exact: Snapshot, council: Snapshot
     exact_table = presence_by_area(exact, march, CoverageParams())
     small = (exact_table["visits"] > 0) & (exact_table["visits"] < 3)
     assert small.any(), "the demo month should have an area with one or two visits"
-    assert table.loc[small, "visits"].isna().all()
+    # One month is one cell per area: a withheld cell counts as its least value, 1.
+    assert (table.loc[small, "visits_withheld"] == 1).all()
+    assert (table.loc[small, "visits"] == 1).all()
     assert (table.loc[exact_table["visits"] == 0, "visits"] == 0).all()
     assert (table["hours"] == table["hours"].round(0)).all()
     shown = area_table(table, t)
     assert t("col_days") not in shown.columns
+    assert set(shown.loc[small.to_numpy(), t("col_visits")]) == {"minst 1"}
 
 
 def test_council_spots_on_the_grid_without_follow_up(exact: Snapshot, council: Snapshot) -> None:
@@ -175,10 +193,13 @@ def test_council_control_table_is_area_by_month(council: Snapshot) -> None:
     table = control_table(council, YEAR, t)
     assert len(table) > 0
     assert table[t("col_start")].str.fullmatch(r"\d{4}-\d{2}").all()
-    counts = table[t("col_controls")]
-    assert not ((counts > 0) & (counts < 3)).any()
-    withheld = counts.isna()
-    assert table.loc[withheld, t("col_vehicles_checked")].isna().all()
+    assert t("control_type") not in table.columns  # types are not in the public table
+    counts = table[t("col_controls")].astype(str)
+    withheld = counts.str.startswith("minst ")
+    numbers = pd.to_numeric(counts[~withheld].str.replace("\u00a0", ""))
+    assert not ((numbers > 0) & (numbers < 3)).any()  # a cell of 1-2 is never shown
+    assert withheld.any()
+    assert table.loc[withheld, t("col_vehicles_checked")].str.startswith("minst ").all()
 
 
 def test_every_table_runs_on_a_month_with_withheld_counts(council: Snapshot) -> None:
@@ -186,7 +207,7 @@ def test_every_table_runs_on_a_month_with_withheld_counts(council: Snapshot) -> 
 
     december = Filters(custom_period("2018-12-01", "2018-12-31"))
     roads = road_table(council, december, CoverageParams(), t)
-    assert roads[t("col_controls")].isna().any()  # some road had one or two controls
+    assert roads[t("col_controls")].astype(str).str.startswith("minst").any()  # withheld
     assert len(spot_table(council, december, CoverageParams(), t))
     assert len(control_table(council, december, t))
     gap_table(area_gaps(council, december, CoverageParams()), t, council.tier.time_unit)
@@ -230,7 +251,7 @@ def test_council_map_and_export_hold_no_patrol_position(exact: Snapshot, council
     assert coordinates(decoded(html))
     assert patrol_leaks(html, exact) == []
     chosen = selected_layers(council, YEAR)
-    assert set(chosen) == {"presence_area_month", "problem_spots", "roads"}
+    assert set(chosen) == {"presence_area_month", "controls_area_month", "problem_spots", "roads"}
     with zipfile.ZipFile(io.BytesIO(to_csv_zip(chosen))) as z:
         files = {n: z.read(n).decode("utf-8") for n in z.namelist()}
     assert patrol_leaks("\n".join(files.values()), exact) == []
@@ -260,3 +281,26 @@ def test_periods_widen_to_whole_units() -> None:
     assert end.tz_convert(LOCAL_TZ) == pd.Timestamp("2018-04-01", tz=LOCAL_TZ)
     when = pd.Timestamp("2018-03-28 14:05", tz=LOCAL_TZ)
     assert [label(when, u) for u in TimeUnit] == ["2018-03-28 14:05", "2018 v.13", "2018-03"]
+
+
+def test_the_municipality_change_list_shows_roles_and_weeks() -> None:
+    from geo.tiers import audit_for
+
+    log = pd.DataFrame(
+        {
+            "id": [3, 2, 1],
+            "ts_utc": ["2018-05-09T13:37:00Z", "2018-05-08T07:05:00Z", "2018-05-01T10:00:00Z"],
+            "user": ["Planerare", "samordnare", "import"],
+            "action": ["update", "add", "add"],
+            "layer": ["problem_spots"] * 3,
+            "uid": ["a", "b", "c"],
+            "before": [None] * 3,
+            "after": [None] * 3,
+        }
+    )
+    names = {"planerare": "polis", "samordnare": "kommun"}
+    shown = audit_for(log, TIERS[Role.MUNICIPALITY], names, "övriga")
+    assert shown["user"].tolist() == ["polis", "kommun", "övriga"]
+    assert shown["ts_utc"].tolist() == ["2018 v.19", "2018 v.19", "2018 v.18"]
+    assert shown["id"].tolist() == [3, 2, 1]  # undo still names the entry
+    assert audit_for(log, TIERS[Role.POLICE], names, "övriga") is log

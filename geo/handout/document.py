@@ -26,6 +26,7 @@ from geo.mapview import style
 from geo.mapview.layers import esc
 from geo.model import SpotCategory, SpotStatus
 from geo.promise import commitments
+from geo.publish import at_least
 from geo.snapshot import Snapshot
 from geo.tiers import public_area_months
 
@@ -199,7 +200,10 @@ def handout_html(snap: Snapshot, spec: HandoutSpec, t: Translate) -> str:
     if spec.area_id:
         month_table = _table(
             [t("month"), t("hours"), t("col_visits"), t("col_controls")],
-            [[r.month, r.hours, _count(r.visits), _count(r.controls)] for r in months.itertuples()],
+            [
+                [r.month, r.hours, _count(r.visits), at_least(r.controls, r.controls_withheld, t)]
+                for r in months.itertuples()
+            ],
             [25, 25, 25, 25],
             "narrow",
         )

@@ -24,6 +24,7 @@ from geo.filters import Filters
 from geo.i18n import Translate
 from geo.mapview import style
 from geo.model import LOCAL_TZ, PresenceKind
+from geo.publish import at_least
 from geo.roles import TimeUnit
 from geo.snapshot import KINDS, Snapshot
 
@@ -277,7 +278,7 @@ def spots_layer(
             nearest = "–" if pd.isna(f["nearest_m"]) else f"{int(f['nearest_m'])} m"
             lines.append(f"{esc(near)}; {esc(t('nearest_presence'))}: {esc(nearest)}")
         elif not pd.isna(f["followed_up"]):
-            key = "followed_up_week_yes" if f["followed_up"] else "followed_up_week_no"
+            key = "followed_up_area_yes" if f["followed_up"] else "followed_up_area_no"
             lines.append(esc(t(key)))
         else:
             lines.append(f"<i>{esc(t('spot_generalised', grid=int(tier.spot_grid_m or 0)))}</i>")
@@ -315,9 +316,9 @@ def roads_layer(
     ctrl = road_controls(snap, filters, params).set_index("uid")
     props = []
     for _, row in snap.roads.iterrows():
-        count = ctrl.loc[row["uid"], "controls"]
-        n = 1 if pd.isna(count) else int(count)  # withheld counts are 1 or 2
-        shown = t("controls_withheld") if pd.isna(count) else t("controls_in_period", n=n)
+        n = int(ctrl.loc[row["uid"], "controls"])  # a lower bound where cells are withheld
+        withheld = ctrl.loc[row["uid"]].get("controls_withheld", 0)
+        shown = t("controls_in_period", n=at_least(n, withheld, t))
         heavy = row["heavy_per_day"]
         tip = (
             f"<b>{esc(row['road'])}</b> – {esc(row['locality'])}<br>"
