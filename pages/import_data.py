@@ -18,7 +18,7 @@ from geo.imports.budget import Budget
 from geo.imports.columns import COORDINATES, guess_mapping
 from geo.imports.files import FILE_TYPES
 from geo.imports.tabular import TABLES, table_columns
-from geo.imports.worker import read_isolated
+from geo.imports.worker import forget, read_isolated, read_once
 from geo.model import SCHEMAS, PresenceKind
 from geo.text import escape_markdown
 from geo.views import styled
@@ -29,7 +29,6 @@ t, store, lang = ctx.t, ctx.store, ctx.lang
 editor = Editor(store, ctx.viewer.name, ctx.tier)
 budget = Budget.from_settings(ctx.settings)
 layers = [x for x in ("presence", "problem_spots") if editor.may_edit(x)]
-CACHE = "import_parsed"
 
 st.title(t("page_import"))
 if not layers:
@@ -94,7 +93,8 @@ if upload is not None:
                 mapping = {}
                 for target in [*COORDINATES, *SCHEMAS[layer].field_names]:
                     chosen = st.selectbox(
-                        target, options, index=options.index(guessed.get(target, "")),
+                        t("imp_field_" + target), options,
+                        index=options.index(guessed.get(target, "")),
                         key=f"map_{layer}_{target}",
                     )  # fmt: skip
                     if chosen:
@@ -104,24 +104,25 @@ if upload is not None:
             hashlib.sha256(data).hexdigest(), name, layer, kind, running_clock, lang,
             tuple(sorted((mapping or {}).items())), tuple(sorted((defaults or {}).items())),
         )  # fmt: skip
-        cached = st.session_state.get(CACHE)
-        if cached is not None and cached[0] == key:
-            results = cached[1]
-        else:
+
+        def read() -> list[ImportResult]:
             bar = st.progress(0.0, text=t("import_checking"))
 
             def progress(done: float, what: Message) -> None:
                 bar.progress(min(max(done, 0.0), 1.0), text=what.text(lang))
 
-            results = read_isolated(
-                store.municipality(), data, name, layer, budget=budget, progress=progress,
-                lang=lang, mapping=mapping, kind=kind, defaults=defaults,
-                running_clock=running_clock,
-            )  # fmt: skip
-            bar.progress(1.0, text=t("imp_progress_checking"))
-            results = [drop_stored(store, r) for r in results]
-            bar.empty()
-            st.session_state[CACHE] = (key, results)
+            try:
+                results = read_isolated(
+                    store.municipality(), data, name, layer, budget=budget, progress=progress,
+                    lang=lang, mapping=mapping, kind=kind, defaults=defaults,
+                    running_clock=running_clock,
+                )  # fmt: skip
+                bar.progress(1.0, text=t("imp_progress_checking"))
+                return [drop_stored(store, r) for r in results]
+            finally:
+                bar.empty()
+
+        results = read_once(st.session_state, key, read)
     except ImportRejected as exc:
         st.error(t("import_refused", reason=escape_markdown(exc.text(lang))))
         st.stop()
@@ -139,5 +140,5 @@ if upload is not None:
         for i, r in enumerate(results, 1):
             written += len(editor.import_result(r))
             bar.progress(i / len(results), text=t("import_writing"))
-        st.session_state.pop(CACHE, None)  # the next look counts these as already stored
+        forget(st.session_state)  # the next look counts these rows as already stored
         st.success(t("import_done", n=written))

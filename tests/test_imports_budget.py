@@ -22,7 +22,7 @@ from geo.areas import builtin_municipality
 from geo.errors import ImportRejected, OverBudget
 from geo.imports.budget import Budget
 from geo.imports.files import read_file
-from geo.imports.worker import read_isolated
+from geo.imports.worker import forget, read_isolated, read_once
 
 OUTLINE = builtin_municipality()
 BUDGET = Budget()  # the defaults a deployment starts with
@@ -220,3 +220,27 @@ def test_refusals_from_the_worker_keep_their_words():
     with pytest.raises(ImportRejected) as info:
         read_isolated(OUTLINE, b"", "tom.csv", "presence", budget=BUDGET)
     assert info.value.text("sv") == "tom.csv är tom"
+
+
+def test_an_upload_is_read_once_per_key_and_a_refusal_is_remembered():
+    session: dict[str, object] = {}
+    calls: list[str] = []
+
+    def reader(name: str):
+        def read():
+            calls.append(name)
+            if name == "bad":
+                raise OverBudget("imp_over_rows", found=2, limit=1)
+            return [name]
+
+        return read
+
+    assert read_once(session, ("a",), reader("a")) == ["a"]
+    assert read_once(session, ("a",), reader("a")) == ["a"]  # a rerun: no second parse
+    for _ in range(2):
+        with pytest.raises(OverBudget):
+            read_once(session, ("b",), reader("bad"))
+    assert calls == ["a", "bad"]
+    forget(session)
+    read_once(session, ("a",), reader("a"))
+    assert calls == ["a", "bad", "a"]

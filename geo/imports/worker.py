@@ -16,6 +16,7 @@ import multiprocessing.connection
 import resource
 import signal
 import time
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from shapely import wkb
@@ -25,6 +26,7 @@ from geo.errors import GeoError, ImportRejected, Message, OverBudget
 from geo.imports.base import ImportResult, Progress
 from geo.imports.budget import MB, Budget
 
+_MEMO = "import_parsed"
 _WALL_FACTOR = 3  # wall-clock allowance: this many times the CPU budget (a shared machine)
 
 
@@ -150,3 +152,30 @@ def _died(process: multiprocessing.process.BaseProcess, budget: Budget) -> GeoEr
     if code in (-signal.SIGSEGV, -signal.SIGABRT):  # an allocation the limit refused, in C
         return OverBudget("imp_over_memory", limit=budget.memory_mb)
     return ImportRejected("imp_worker_failed")
+
+
+def read_once(
+    memo: MutableMapping[str, Any], key: tuple[object, ...], read: Callable[[], list[ImportResult]]
+) -> list[ImportResult]:
+    """The results for ``key``, read only when the key is new (one upload, one parse).
+
+    ``memo`` keeps the latest key and its outcome (the web page passes its session state);
+    a refusal is kept as well, so a file over budget is not read again on every rerun.
+    """
+    cached = memo.get(_MEMO)
+    if cached is not None and cached[0] == key:
+        outcome = cached[1]
+    else:
+        try:
+            outcome = read()
+        except ImportRejected as exc:
+            outcome = exc
+        memo[_MEMO] = (key, outcome)
+    if isinstance(outcome, ImportRejected):
+        raise outcome
+    return outcome
+
+
+def forget(memo: MutableMapping[str, Any]) -> None:
+    """Drop the remembered upload (after a commit, duplicates must be counted again)."""
+    memo.pop(_MEMO, None)

@@ -52,18 +52,20 @@ def test_a_meeting_list_gets_a_date_and_lists_the_ignored_column(app_url, page_a
     page.set_default_timeout(60_000)
     open_as(page, app_url, "police")
     page.get_by_role("link", name=T("page_import")).click()
-    page.get_by_text(T("layer_problem_spots")).click()
+    page.get_by_role("radio", name=T("layer_problem_spots"), exact=True).check(force=True)
     page.locator('input[type="file"]').set_input_files(
         files=[{"name": "dialog.csv", "mimeType": "text/csv", "buffer": MEETING}]
     )
-    expect(page.get_by_text("datum saknas", exact=False)).to_be_visible()
+    expect(page.get_by_text("datum saknas", exact=False)).to_be_visible(timeout=60_000)
     page.get_by_text(T("imp_page_options")).click()
-    field = page.get_by_label(T("imp_page_reported"))
-    field.fill("2018-03-15")
-    field.press("Enter")
-    expect(page.get_by_text("kolumner som inte importeras: Plats")).to_be_visible()
-    expect(page.get_by_text("alla platser får status Ny")).to_be_visible()
-    expect(page.get_by_role("button", name=T("import_commit", n=1))).to_be_visible()
+    label = T("imp_page_reported")
+    page.get_by_role("spinbutton", name=f"year, {label}").click()
+    page.keyboard.type("20180315")  # year, month, day segments advance as they fill
+    page.keyboard.press("Escape")
+    page.get_by_role("heading", name=T("page_import")).click()  # leaving the field sends it
+    expect(page.get_by_text("kolumner som inte importeras: Plats")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("alla platser får status Ny")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("button", name=T("import_commit", n=1))).to_be_visible(timeout=60_000)
     assert watch.errors == [] and watch.outside == []
 
 
