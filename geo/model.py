@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import ValidationError
 
 LOCAL_TZ = "Europe/Stockholm"
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+"""The dtype of validated text columns: Arrow strings (compact), NaN where empty."""
 
 
 class AreaKind(StrEnum):

@@ -26,6 +26,7 @@ from geo.model import (
     LAYERS,
     LOCAL_TZ,
     SCHEMAS,
+    TEXT,
     Field,
     LayerSchema,
     new_uid,
@@ -99,10 +100,10 @@ def _datetimes(c: _Checker, f: Field, values: pd.Series, now: pd.Timestamp) -> p
             try:
                 ts = pd.Timestamp(v)
             except (ValueError, TypeError):
-                c.flag(_one(c.n, pos), f.name, "imp_err_datetime", lambda p, v=v: {"value": v})
+                c.flag(_one(c.n, pos), f.name, "imp_err_datetime", _value(v))
                 continue
             if ts.tzinfo is None:
-                c.flag(_one(c.n, pos), f.name, "imp_err_no_zone", lambda p, v=v: {"value": v})
+                c.flag(_one(c.n, pos), f.name, "imp_err_no_zone", _value(v))
                 continue
             stamps[pos] = ts.tz_convert("UTC")
         out = pd.Series(pd.to_datetime(stamps, utc=True), index=values.index)
@@ -119,6 +120,11 @@ def _datetimes(c: _Checker, f: Field, values: pd.Series, now: pd.Timestamp) -> p
     return out
 
 
+def _value(value: object, name: str = "value") -> Callable[[int], dict[str, object]]:
+    """Message parameters that are the same whatever the row."""
+    return lambda _pos: {name: value}
+
+
 def _one(n: int, pos: int) -> np.ndarray:
     mask = np.zeros(n, dtype=bool)
     mask[pos] = True
@@ -133,14 +139,14 @@ def _column(c: _Checker, f: Field, values: pd.Series, now: pd.Timestamp) -> pd.S
     given = ~blank
     shown = lambda p: {"value": values.iloc[p]}  # noqa: E731
     if f.kind == "enum":
-        text = values.astype(object).where(given, None).map(str.strip, na_action="ignore")
+        text = _text(values).str.strip()
         c.flag(
             given & ~text.isin(f.choices).to_numpy(),
             f.name,
             "imp_err_enum",
             lambda p: {"value": text.iloc[p], "allowed": _allowed(f)},
         )
-        return text.where(given, None)
+        return text.where(given)
     if f.kind in ("int", "float"):
         number = pd.to_numeric(values.where(given, None), errors="coerce")
         c.flag(
@@ -169,14 +175,30 @@ def _column(c: _Checker, f: Field, values: pd.Series, now: pd.Timestamp) -> pd.S
             c, f, values.where(given, None) if values.dtype == object else values, now
         )
     if f.kind == "date":
-        dates = pd.Series([None] * c.n, index=values.index, dtype=object)
-        for pos in np.flatnonzero(given):
-            try:
-                dates.iloc[pos] = pd.Timestamp(values.iloc[pos]).date().isoformat()
-            except (ValueError, TypeError):
-                c.flag(_one(c.n, pos), f.name, "imp_err_date", shown)
+        return _dates(c, f, values, given)
+    return _text(values).where(given)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """A column as Arrow text (compact), whatever it held."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.astype(TEXT)
+    return values.astype(object).map(str, na_action="ignore").astype(TEXT)
+
+
+def _dates(c: _Checker, f: Field, values: pd.Series, given: np.ndarray) -> pd.Series:
+    """ISO dates (text); the common forms in one pass, anything else value by value."""
+    dates = pd.Series(np.nan, index=values.index, dtype=TEXT)
+    if not given.any():
         return dates
-    return values.astype(object).where(given, None).map(str, na_action="ignore")
+    parsed = pd.to_datetime(_text(values)[given], format="ISO8601", errors="coerce")
+    dates[given] = parsed.dt.strftime("%Y-%m-%d").astype(TEXT).to_numpy()
+    for pos in np.flatnonzero(given & dates.isna().to_numpy()):
+        try:
+            dates.iloc[pos] = pd.Timestamp(values.iloc[pos]).date().isoformat()
+        except (ValueError, TypeError):
+            c.flag(_one(c.n, int(pos)), f.name, "imp_err_date", _value(values.iloc[pos]))
+    return dates
 
 
 def _check_geometry(
@@ -210,7 +232,7 @@ def _check_geometry(
             _rows(c.n, nan),
             "geometry",
             "imp_err_coord_missing",
-            lambda p, w=which: {"which": Message(w)},
+            _value(Message(which), "which"),
         )
     wild = first_where((np.abs(lat) > 90) | (np.abs(lon) > 180))
     c.flag(_rows(c.n, wild), "geometry", "imp_err_not_degrees", lambda p: {"value": at(wild[p])})
@@ -292,9 +314,8 @@ def check(
     if schema.spatial:
         geoms = np.asarray(frame.geometry.array, dtype=object)
         _check_geometry(c, schema, geoms, outline)
-    uids = c.uids if c.uids is not None else np.full(len(frame), None, dtype=object)
+    uids = np.array(c.uids if c.uids is not None else [None] * len(frame), dtype=object)
     given = np.array([isinstance(u, str) and bool(u) for u in uids], dtype=bool)
-    uids = np.where(given, uids, None)
     uids[~given] = [new_uid() for _ in range(int((~given).sum()))]
     twice = pd.Series(uids).where(~c.bad).duplicated().to_numpy() & ~c.bad
     c.flag(twice, "uid", "imp_err_uid_twice", lambda p: {})

@@ -11,7 +11,7 @@ column as named in the file, the value as written and why (with what would be ac
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -83,12 +83,10 @@ def stable_uid(prefix: str, *parts: object) -> str:
     return f"{prefix}-{digest[:20]}"
 
 
-def stable_uids(prefix: str, text: pd.Series) -> np.ndarray:
-    """:func:`stable_uid` of each row's already joined content text."""
-    return np.array(
-        [f"{prefix}-{hashlib.sha256(s.encode()).hexdigest()[:20]}" for s in text.tolist()],
-        dtype=object,
-    )
+def stable_uids(prefix: str, texts: list[str]) -> np.ndarray:
+    """:func:`stable_uid`'s form for each of ``texts`` (each a row's content, joined)."""
+    sha = hashlib.sha256
+    return np.array([f"{prefix}-{sha(s.encode()).hexdigest()[:20]}" for s in texts], dtype=object)
 
 
 def check_upload_size(n_bytes: int, limit_mb: int) -> None:
@@ -152,7 +150,7 @@ def prepare(
     frame: pd.DataFrame,
     *,
     lang: str = "sv",
-    row_numbers: list[object] | np.ndarray | None = None,
+    row_numbers: Sequence[object] | np.ndarray | None = None,
     pre_rejected: list[Rejection] | None = None,
     notes: list[Message] | None = None,
     vertex_times: dict[str, np.ndarray] | None = None,
@@ -213,7 +211,8 @@ def drop_stored(store: Store, result: ImportResult) -> ImportResult:
     known = store.existing(result.layer, result.records["uid"].tolist())
     if not known:
         return result
-    fresh = result.records[~result.records["uid"].isin(known)].reset_index(drop=True)
+    stored = np.fromiter((u in known for u in result.records["uid"]), bool, result.accepted)
+    fresh = result.records[~stored].reset_index(drop=True)
     result.records = fresh
     result.duplicates += len(known)
     result.vertex_times = {u: t for u, t in result.vertex_times.items() if u not in known}

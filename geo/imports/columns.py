@@ -17,14 +17,17 @@ from functools import cache
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from geo.crs import WGS84, to_wgs84
 from geo.errors import ImportRejected, Message
 from geo.i18n import LANGUAGES, catalogue
 from geo.imports.base import Rejection, stable_uids
+from geo.imports.cells import as_text, numbers
 from geo.imports.times import ParsedTimes, parse_times
-from geo.model import LABEL_PREFIX, SCHEMAS
+from geo.model import LABEL_PREFIX, SCHEMAS, TEXT
 
 COORDINATES = ("lat", "lon", "east", "north")
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -83,20 +86,6 @@ def labels(field_name: str) -> dict[str, str]:
             if key.startswith(prefix):
                 out[plain(text)] = key[len(prefix) :]
     return out
-
-
-def as_text(values: pd.Series) -> pd.Series:
-    """Cells as stripped text (None where blank), whatever the file's types."""
-    if values.dtype == object:
-        values = values.map(lambda v: v if isinstance(v, str) else str(v), na_action="ignore")
-    text = values.astype("str").str.strip()
-    return text.where(values.notna() & text.ne(""), None)
-
-
-def numbers(text: pd.Series) -> pd.Series:
-    """Text with decimal commas, spaces or no-break spaces → float (NaN if not a number)."""
-    cleaned = text.str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace(",", ".")
-    return pd.to_numeric(cleaned, errors="coerce")
 
 
 @dataclass
@@ -219,17 +208,16 @@ def candidates(
         if f.kind == "datetime":
             data[f.name] = parsed.utc[f.name].set_axis(frame.index)
         elif f.kind == "enum":
-            folded = text.map(plain, na_action="ignore").map(labels(f.name))
-            data[f.name] = folded.astype(object).where(folded.notna(), text)
-            if f.name == "status" and defaults and "status" in defaults:
-                data[f.name] = data[f.name].where(text.notna(), defaults["status"])
+            data[f.name] = _choices(text, f.name, (defaults or {}).get(f.name))
         elif f.kind in ("int", "float"):
-            number = numbers(text)
-            data[f.name] = number.astype(object).where(number.notna(), text)
+            data[f.name] = number = numbers(text)
+            what = "imp_err_int" if f.kind == "int" else "imp_err_number"
+            for bad in np.flatnonzero((number.isna() & text.notna()).to_numpy()):
+                problems.append((int(bad), f.name, Message(what, {"value": text.iloc[bad]})))
         elif f.kind == "date":
-            data[f.name] = text.where(text.isna(), text.str.replace(r"[ T].*$", "", regex=True))
+            data[f.name] = text.str.slice(0, 10)  # a date, or a date and time: its day
         else:
-            data[f.name] = text.astype(object)
+            data[f.name] = text
     records = gpd.GeoDataFrame(pd.DataFrame(data, index=frame.index), geometry=geoms, crs=WGS84)
     given = as_text(frame[mapping["uid"]]) if "uid" in mapping else None
     records.insert(0, "uid", _uids(layer, records, written, given))
@@ -252,32 +240,39 @@ def candidates(
     return cand, coordinates
 
 
+def _choices(text: pd.Series, field_name: str, default: object) -> pd.Series:
+    """Stored values of an enum column from values or labels in any language (each distinct
+    cell looked up once); blank cells take ``default``."""
+    codes, uniques = pd.factorize(text)
+    known = labels(field_name)
+    stored = pd.array([known.get(plain(u), u) for u in uniques] + [default], dtype=TEXT)
+    return pd.Series(stored.take(np.where(codes < 0, len(uniques), codes)), index=text.index)
+
+
 def _uids(
     layer: str, records: gpd.GeoDataFrame, written: pd.DataFrame, given: pd.Series | None
 ) -> np.ndarray:
-    """The file's own ids where given, else a hash of the row's content (stable on re-import)."""
-    content = pd.Series(layer, index=records.index, dtype="str")
+    """The file's own ids where given, else a hash of the row as written (stable when the
+    same file is imported again). The row's cells are joined by Arrow in one pass."""
+    n = len(records)
+    parts: list[pa.Array] = [pa.array([layer] * n, type=pa.string())]
     for name in SCHEMAS[layer].field_names:
-        column = records[name]
-        if pd.api.types.is_datetime64_any_dtype(column.dtype):
-            micros = column.to_numpy(dtype="datetime64[us]").astype("int64")
-            text = pd.Series(micros, index=records.index).astype("str")
-        elif name in written.columns:
-            text = written[name].fillna("").astype("str")
-        else:
-            text = column.astype("str").where(column.notna(), "")
-        content = content + "\x1f" + text
-    x = np.round(shapely.get_x(records.geometry.array), 6).astype(str)
-    y = np.round(shapely.get_y(records.geometry.array), 6).astype(str)
-    if records.geometry.geom_type.eq("Point").all():
-        content = content + "\x1f" + x + "\x1f" + y
+        if name in written.columns:
+            parts.append(pa.array(written[name].astype(TEXT), type=pa.string()))
+        else:  # a default for the whole file, or nothing
+            parts.append(
+                pa.array(
+                    records[name].astype(object).map(str, na_action="ignore"), type=pa.string()
+                )
+            )
+    if "geometry" in written.columns:
+        parts.append(pa.array(written["geometry"].astype(TEXT), type=pa.string()))
     else:
-        content = (
-            content
-            + "\x1f"
-            + pd.Series(shapely.to_wkb(records.geometry.array, hex=True), index=records.index)
-        )
-    uids = stable_uids(layer, content)
+        parts.append(pa.array(shapely.to_wkb(records.geometry.array, hex=True), type=pa.string()))
+    joined = pc.binary_join_element_wise(
+        *parts, "\x1f", null_handling="replace", null_replacement=""
+    )
+    uids = stable_uids(layer, joined.to_pylist())
     if given is not None:
         uids = np.where(given.notna().to_numpy(), given.to_numpy(dtype=object), uids)
     return uids

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import ImportRejected, Message
@@ -90,27 +92,49 @@ def table_chunks(
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - 1
     if lines > budget.max_rows:
         raise over("rows", lines, budget.max_rows)
-    text, sep = _csv_text(data, filename)
-    reader = pd.read_csv(
-        io.StringIO(text),
-        sep=sep,
-        dtype=str,
-        keep_default_na=False,
-        na_values=[""],
-        skipinitialspace=True,
-        chunksize=rows,
-    )
+    yield from _csv_chunks(data, filename, rows)
+
+
+def _encoding(data: bytes) -> str:
+    """UTF-8 when the bytes are UTF-8, else Excel's Swedish cp1252."""
     try:
-        for chunk in reader:
-            yield chunk.dropna(how="all")
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise ImportRejected("imp_file_csv_broken", name=filename, line=_bad_line(exc)) from exc
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf8"
 
 
-def _bad_line(exc: Exception) -> str:
-    """The line number pandas names in a parse error, if any (no library text shown)."""
-    found = re.search(r"line (\d+)", str(exc))
-    return found.group(1) if found else "?"
+def _csv_chunks(data: bytes, filename: str, rows: int) -> Iterator[pd.DataFrame]:
+    """A CSV as text columns, streamed by Arrow's reader in blocks, ``rows`` at a time."""
+    columns = table_columns(data, filename)
+    head = data[:65536]
+    _, sep = _csv_text(head[: head.rfind(b"\n") + 1] or head, filename)
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    try:
+        reader = pacsv.open_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(
+                encoding=_encoding(data), block_size=16 << 20, column_names=columns, skip_rows=1
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=True
+            ),
+        )
+        for batch in reader:
+            frame = batch.to_pandas(types_mapper={pa.string(): text}.get)
+            frame = frame.dropna(how="all")
+            for start in range(0, len(frame), rows):
+                yield frame.iloc[start : start + rows]
+    except pa.ArrowInvalid as exc:
+        found = re.search(r"Expected (\d+) columns, got (\d+): (.*)", str(exc))
+        if not found:
+            raise ImportRejected("imp_file_csv_unreadable", name=filename) from exc
+        expected, got, line = found.groups()
+        raise ImportRejected(
+            "imp_file_csv_broken", name=filename, got=int(got), expected=int(expected),
+            line=line[:80],
+        ) from exc  # fmt: skip
 
 
 def table_columns(data: bytes, filename: str, budget: Budget = UNLIMITED) -> list[str]:
@@ -225,7 +249,8 @@ def prepare_table(
             notes = [*how.notes, *notes]
         notes += cand.notes
         rejected += cand.rejected
-        again = cand.records["uid"].isin(seen).to_numpy()
+        uids = cand.records["uid"].tolist()
+        again = np.fromiter((u in seen for u in uids), dtype=bool, count=len(uids))
         for pos in np.flatnonzero(again):
             rejected.append(
                 Rejection(int(cand.rows[pos]), "uid", None, Message("imp_err_uid_twice"))
@@ -243,7 +268,7 @@ def prepare_table(
                 written=cand.written,
                 columns=_labels(mapping),
             )
-            seen.update(part.records["uid"].tolist())
+            seen.update(part.records["uid"].tolist())  # a set: Arrow's isin is slow on many
             parts.append(part)
         row += len(chunk)
         if progress is not None and total_rows:

@@ -19,11 +19,13 @@ values inside a clock-change hour are looked at one by one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
 from geo.errors import Message
+from geo.imports.cells import as_text
 from geo.model import LOCAL_TZ
 
 _ZONE = r"\d{1,2}[:.]\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)$"
@@ -46,35 +48,46 @@ class ParsedTimes:
     running_clock: dict[tuple[str, int], bool] = field(default_factory=dict)
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    """Cells as stripped text; spreadsheet datetimes as ISO text (they are local time)."""
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        out = values.dt.strftime("%Y-%m-%d %H:%M:%S")
-        if getattr(values.dtype, "tz", None) is not None:
-            out = values.map(lambda v: v.isoformat() if pd.notna(v) else None)
-        return out.astype(object).where(values.notna(), None)
-    text = values.astype(object).map(
-        lambda v: v.isoformat(sep=" ") if hasattr(v, "isoformat") else v
-    )
-    return text.astype("str").str.strip().where(values.notna(), None)
+_FAST = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M")
 
 
 def _parse(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(zoned UTC, naive, has_zone) for a text column (NaT where not parsed)."""
-    cleaned = text.str.replace(_DOTTED_TIME, r"\1 \2:\3", regex=True)
-    has_zone = cleaned.str.contains(_ZONE, regex=True).fillna(False).astype(bool)
-    cleaned = cleaned.str.replace(r"\s*UTC$", "Z", regex=True)
+    """(zoned UTC, naive, has_zone) for a text column (NaT where not parsed).
+
+    The usual forms (``2018-05-03 14:30``) are read by exact formats in one pass; only the
+    rest (offsets, ``14.30``, unpadded dates, fractions) goes through the general parser.
+    """
+    n = len(text)
+    naive = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     zoned = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
-    naive = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    if has_zone.any():
-        zoned[has_zone] = pd.to_datetime(
-            cleaned[has_zone], format="ISO8601", utc=True, errors="coerce"
-        ).astype("datetime64[us, UTC]")
-    if (~has_zone).any():
-        naive[~has_zone] = pd.to_datetime(
-            cleaned[~has_zone], format="ISO8601", errors="coerce"
-        ).astype("datetime64[us]")
-    return zoned, naive, has_zone
+    has_zone = np.zeros(n, dtype=bool)
+    todo = np.array(text.notna(), dtype=bool)
+    for fmt in _FAST:
+        if not todo.any():
+            break
+        try:  # a pass over every row only for a format the first row left has
+            datetime.strptime(str(text.iloc[int(np.argmax(todo))]), fmt)
+        except ValueError:
+            continue
+        got = pd.to_datetime(text[todo], format=fmt, errors="coerce").to_numpy("datetime64[us]")
+        rows = np.flatnonzero(todo)
+        naive[rows] = got
+        todo[rows[~np.isnat(got)]] = False
+    if todo.any():
+        rest = text[todo].str.replace(_DOTTED_TIME, r"\1 \2:\3", regex=True)
+        zone = rest.str.contains(_ZONE, regex=True).fillna(False).to_numpy(dtype=bool)
+        rest = rest.str.replace(r"\s*UTC$", "Z", regex=True)
+        rows = np.flatnonzero(todo)
+        if zone.any():
+            has_zone[rows[zone]] = True
+            zoned.iloc[rows[zone]] = pd.to_datetime(
+                rest[zone], format="ISO8601", utc=True, errors="coerce"
+            ).astype("datetime64[us, UTC]")
+        if (~zone).any():
+            naive[rows[~zone]] = pd.to_datetime(
+                rest[~zone], format="ISO8601", errors="coerce"
+            ).to_numpy("datetime64[us]")
+    return zoned, pd.Series(naive, index=text.index), pd.Series(has_zone, index=text.index)
 
 
 def _gap_message(value: str, naive: pd.Timestamp) -> Message:
@@ -109,7 +122,7 @@ def parse_times(columns: dict[str, pd.Series], *, running_clock: bool = False) -
     out = ParsedTimes(utc={})
     candidates: dict[str, tuple[pd.Series, pd.Series, pd.Series]] = {}
     for name, values in columns.items():
-        text = _as_text(values)
+        text = as_text(values)
         blank = text.isna() | text.eq("")
         zoned, naive, has_zone = _parse(text)
         bad = ~blank & zoned.isna() & naive.isna()

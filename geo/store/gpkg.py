@@ -39,6 +39,7 @@ from geo.errors import (
 from geo.fixes import FIX_COLUMNS, fixes_from_presence
 from geo.model import SCHEMAS, validate
 from geo.store import _gpkg_blob as blob
+from geo.store._bulk import INSERT_ROWS, bulk_insert
 from geo.store.base import TimeRange
 
 _META = ["version", "created_utc", "updated_utc", "updated_by"]
@@ -256,6 +257,7 @@ class GeoPackageStore:
     # ------------------------------------------------------------------ connections
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        conn.execute("PRAGMA cache_size = -65536")  # 64 MB: large imports touch many pages
         blob.register_functions(conn)
         return conn
 
@@ -408,24 +410,30 @@ class GeoPackageStore:
         frame: pd.DataFrame,
         geoms: np.ndarray | None,
     ) -> None:
-        columns = list(frame.columns)
-        values = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in columns]
-        if geoms is not None:
-            columns.append("geom")
-            values.append(blob.encode(geoms))
+        columns = [*frame.columns, *(["geom"] if geoms is not None else [])]
         names = ", ".join(_quote(c) for c in columns)
         marks = ", ".join("?" * len(columns))
-        conn.executemany(
-            f"INSERT INTO {_quote(table)} ({names}) VALUES ({marks})",
-            zip(*values, strict=True),
-        )
+        with bulk_insert(conn, table, len(frame), geoms):
+            for start in range(0, len(frame), INSERT_ROWS):  # Python values for a slice at a time
+                part = frame.iloc[start : start + INSERT_ROWS]
+                values = [
+                    part[c].astype(object).where(part[c].notna(), None).tolist() for c in part
+                ]
+                if geoms is not None:
+                    values.append(blob.encode(geoms[start : start + INSERT_ROWS]))
+                conn.executemany(
+                    f"INSERT INTO {_quote(table)} ({names}) VALUES ({marks})",
+                    zip(*values, strict=True),
+                )
 
     @staticmethod
     def _to_stored(layer: str, frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.drop(columns="geometry", errors="ignore").copy()
         for f in SCHEMAS[layer].fields:
-            if f.kind == "datetime":
-                out[f.name] = out[f.name].dt.strftime(_TIME_FMT)
+            if f.kind == "datetime":  # _TIME_FMT, by numpy (pandas' strftime is 20x slower)
+                utc = out[f.name].dt.tz_convert("UTC").dt.tz_localize(None)
+                text = np.char.add(np.datetime_as_string(utc.to_numpy("datetime64[s]")), "Z")
+                out[f.name] = pd.Series(text, index=out.index, dtype=object).where(utc.notna())
             elif f.kind == "int":
                 out[f.name] = out[f.name].astype(object).where(out[f.name].notna(), None)
         return out
@@ -667,11 +675,12 @@ class GeoPackageStore:
         self, conn: sqlite3.Connection, user: str, action: str, layer: str, stored: pd.DataFrame
     ) -> None:
         now = _now_text()
-        conn.executemany(
-            "INSERT INTO audit (ts_utc, user, action, layer, uid, before, after) "
-            "VALUES (?, ?, ?, ?, ?, NULL, NULL)",
-            [(now, user, action, layer, uid) for uid in stored["uid"]],
-        )
+        with bulk_insert(conn, "audit", len(stored)):
+            conn.executemany(
+                "INSERT INTO audit (ts_utc, user, action, layer, uid, before, after) "
+                "VALUES (?, ?, ?, ?, ?, NULL, NULL)",
+                [(now, user, action, layer, uid) for uid in stored["uid"]],
+            )
 
     def log_event(
         self, user: str, action: str, subject: str, detail: dict[str, object] | None = None
