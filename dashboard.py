@@ -5,24 +5,73 @@ Run with ``streamlit run dashboard.py`` (or ``make run``).
 
 from __future__ import annotations
 
+import json
+import logging
+import uuid
+
 import pandas as pd
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from geo.coverage import CoverageParams
-from geo.filters import QUICK_PICKS, Filters, custom_period, filters_from_query, period_for
+from geo.filters import (
+    QUICK_PICKS,
+    Filters,
+    choice_label,
+    custom_period,
+    filters_from_query,
+    period_for,
+    period_kind,
+    period_words,
+)
+from geo.filters import choices as period_choices
 from geo.i18n import LANGUAGES
 from geo.model import LOCAL_TZ, PresenceKind, SpotCategory, SpotStatus
 from geo.roles import Role, TimeUnit
+from geo.text import escape_markdown
 from geo.timeunits import align_period
 from pages import _session as session
+from pages._phone import close_sidebar_on_phones
 
 st.set_page_config(page_title="Medborgarlöfte Älmhult", layout="wide")  # no page_icon: a
 # material page icon makes Streamlit fetch the favicon from an external font server
 
+# Streamlit's own English hints are hidden ("Press Enter to submit form": the forms have
+# a save button; the upload limit: the import page says it in words) and so is the grid's
+# raw CSV download (our exports are made for Swedish Excel). On phones the title shrinks so
+# the headline is on the first screen.
+st.html(
+    """<style>
+    [data-testid="InputInstructions"] { display: none; }
+    [data-testid="stElementToolbar"] button[aria-label="Download as CSV"] { display: none; }
+    [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
+    [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {
+      display: none; }
+    [data-testid="stFileUploaderDropzone"] button > div::after { content: UPLOAD_LABEL; }
+    @media (max-width: 640px) {
+      h1 { font-size: 1.55rem !important; line-height: 1.25 !important; }
+      [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+      [data-testid="stMetricValue"] { font-size: 1.6rem; }
+    }
+    </style>""".replace("UPLOAD_LABEL", json.dumps(session.tr()("upload_button")))
+)
 with st.sidebar:
     st.selectbox("Språk / Language", list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
 t = session.tr()
 settings = session.settings()
+
+
+def run_page(page: StreamlitPage) -> None:
+    """Run the chosen page; an error is logged on the server with an id the user sees,
+    never shown as a traceback (with ``client.showErrorDetails = "none"`` for the rest)."""
+    try:
+        page.run()
+    except Exception:
+        error_id = uuid.uuid4().hex[:8]
+        logging.getLogger("almhult").exception("page error %s", error_id)
+        st.error(t("error_with_id", id=error_id))
+
+
 store = session.store(str(settings.store_path))
 
 # Who is looking decides the detail level of everything below (geo.tiers).
@@ -30,7 +79,8 @@ viewer = session.current_viewer(settings, store)
 signed_in = viewer.method != "public"
 with st.sidebar:
     if signed_in:
-        st.markdown(t("signed_in_as", user=viewer.name, role=t("role_" + viewer.tier.role)))
+        name = escape_markdown(viewer.name)  # a user name is user text
+        st.markdown(t("signed_in_as", user=name, role=t("role_" + viewer.tier.role)))
         if viewer.role is None:
             st.caption(t("oidc_no_account"))
         if st.button(t("sign_out"), key="sign_out"):
@@ -46,7 +96,7 @@ with st.sidebar:
 # lost under st.navigation (Streamlit 1.67), in a page script it is kept.
 sign_in_page = st.Page("pages/sign_in.py", title=t("sign_in"), url_path="sign_in")
 if not signed_in and not settings.public_view:
-    st.navigation([st.Page("pages/sign_in.py", title=t("sign_in"), default=True)]).run()
+    run_page(st.navigation([st.Page("pages/sign_in.py", title=t("sign_in"), default=True)]))
     st.stop()
 tier = viewer.tier
 snap = session.tiered_snapshot(
@@ -76,25 +126,42 @@ with st.sidebar:
         format_func=lambda p: t("pick_" + p),
         horizontal=True,
     )
+    latest = extent.end - pd.Timedelta(seconds=1)
     if pick == "custom":
+        # Two single dates: the range picker adds presets with English labels.
         first = extent.start.tz_convert(LOCAL_TZ).date()
-        last = (extent.end - pd.Timedelta(seconds=1)).tz_convert(LOCAL_TZ).date()
-        chosen = st.date_input(
-            t("custom_period"),
-            url_state.get("period_custom", (first, last)),
-            key="period_custom",
-            format="YYYY-MM-DD",
+        last = latest.tz_convert(LOCAL_TZ).date()
+        start_day, end_day = url_state.get("period_custom", (first, last))
+        c_from, c_to = st.columns(2)
+        chosen_from = c_from.date_input(
+            t("period_from"), start_day, key="period_from", format="YYYY-MM-DD"
         )
-        period = custom_period(*chosen) if len(chosen) == 2 else custom_period(first, last)
+        chosen_to = c_to.date_input(t("period_to"), end_day, key="period_to", format="YYYY-MM-DD")
+        if chosen_to < chosen_from:
+            st.warning(t("period_reversed"))
+            chosen_from, chosen_to = chosen_to, chosen_from
+        period = custom_period(chosen_from, chosen_to)
+    elif pick in ("week", "month"):
+        options = period_choices(pick, extent)
+        chosen = st.selectbox(
+            t("pick_" + pick),
+            options,
+            key="period_" + pick,
+            format_func=lambda d: choice_label(pick, d, t),
+        )
+        period = period_for(pick, chosen)
     else:
-        period = period_for(pick, extent.end - pd.Timedelta(seconds=1))
+        period = period_for(pick, latest)
     period = align_period(period, tier.time_unit)
     shown_end = (period.end - pd.Timedelta(seconds=1)).tz_convert(LOCAL_TZ)
     dates = {"start": period.start.strftime("%Y-%m-%d"), "end": shown_end.strftime("%Y-%m-%d")}
-    if tier.time_unit == TimeUnit.EXACT:
-        st.caption(t("period_caption", **dates))
+    words = period_words(period, t, latest=latest)
+    if period_kind(period) == "days":
+        st.caption(t("period_caption_days", **dates))
+    elif tier.time_unit == TimeUnit.EXACT:
+        st.caption(t("period_caption", words=words, **dates))
     else:
-        st.caption(t("period_aligned", unit=t("unit_" + tier.time_unit), **dates))
+        st.caption(t("period_aligned", unit=t("unit_" + tier.time_unit), words=words, **dates))
     kinds = st.multiselect(
         t("presence_kinds"),
         [k.value for k in PresenceKind],
@@ -168,13 +235,15 @@ st.session_state["_context"] = session.Context(
     settings, store, snap, filters, params, t, session.language(), show_tiles, viewer
 )
 
-# The detail level is part of every page: say which one and why.
+# The detail level is part of every page: say which one and why (a line, not a banner:
+# on a phone the headline must stay on the first screen).
 if tier.role == Role.POLICE:
     st.caption(t("tier_police"))
 else:
-    st.info(t("tier_" + tier.role))
-    with st.expander(t("tier_why")):
-        st.write(t("tier_why_text"))
+    st.caption(
+        ":material/visibility: " + t("tier_" + tier.role),
+        help=t("tier_why") + " " + t("tier_why_text"),
+    )
 
 pages = [
     st.Page("pages/overview.py", title=t("page_overview"), default=True),
@@ -186,8 +255,13 @@ if tier.can_edit:
         st.Page("pages/register.py", title=t("page_register")),
         st.Page("pages/import_data.py", title=t("page_import")),
     ]
+if tier.role == Role.POLICE:  # patrol plans never reach another role
+    pages.append(st.Page("pages/plan.py", title=t("page_plan"), url_path="plan"))
 if tier.read_audit:
     pages.append(st.Page("pages/audit.py", title=t("page_audit")))
 if not signed_in:
     pages.append(sign_in_page)
-st.navigation(pages).run()
+current = st.navigation(pages)
+with st.sidebar:
+    close_sidebar_on_phones(current.url_path)
+run_page(current)

@@ -164,19 +164,34 @@ class AccountStore:
     # ------------------------------------------------------------------ sign-in
     def authenticate(self, username: str, password: str, now: float) -> Account:
         """The account, or :class:`SignInError` (same message for unknown names and wrong
-        passwords; a locked name is refused before its password is checked)."""
+        passwords; a locked name is refused before its password is checked).
+
+        The attempt is counted *before* the password is checked, in one write transaction
+        (``BEGIN IMMEDIATE``) with the lock check: parallel sign-ins under one name are
+        serialised there, so however many arrive at once, at most :data:`FREE_ATTEMPTS`
+        passwords are checked before the name locks. A success clears the count.
+        """
         name = username.strip().lower()
-        with self._conn() as conn:
+        with self._write() as conn:
             failed = conn.execute(
                 "SELECT count, last_utc FROM failures WHERE username = ?", [name]
             ).fetchone()
+            if failed is not None:
+                wait = failed[1] + lock_seconds(failed[0]) - now
+                if wait > 0:
+                    raise SignInError("too many failed sign-ins", retry_after_s=wait, locked=True)
+            conn.execute(
+                "INSERT INTO failures (username, count, last_utc) VALUES (?, 1, ?) "
+                "ON CONFLICT(username) DO UPDATE "
+                "SET count = count + 1, last_utc = excluded.last_utc",
+                [name, now],
+            )
+            count = int(
+                conn.execute("SELECT count FROM failures WHERE username = ?", [name]).fetchone()[0]
+            )
             row = conn.execute(
                 "SELECT role, password_hash, disabled FROM accounts WHERE username = ?", [name]
             ).fetchone()
-        if failed is not None:
-            wait = failed[1] + lock_seconds(failed[0]) - now
-            if wait > 0:
-                raise SignInError("too many failed sign-ins", retry_after_s=wait, locked=True)
         stored = row[1] if row is not None and not row[2] else None
         try:
             _HASHER.verify(stored or _DUMMY_HASH, password)
@@ -184,9 +199,8 @@ class AccountStore:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if not ok:
-            count = self._record_failure(name, now)
             raise SignInError("wrong user name or password", retry_after_s=lock_seconds(count))
-        with self._conn() as conn:
+        with self._write() as conn:
             conn.execute("DELETE FROM failures WHERE username = ?", [name])
             if _HASHER.check_needs_rehash(stored):
                 conn.execute(
@@ -195,17 +209,22 @@ class AccountStore:
                 )
         return Account(name, Role(row[0]))
 
-    def _record_failure(self, name: str, now: float) -> int:
-        with self._conn() as conn:
-            conn.execute(
-                "INSERT INTO failures (username, count, last_utc) VALUES (?, 1, ?) "
-                "ON CONFLICT(username) DO UPDATE "
-                "SET count = count + 1, last_utc = excluded.last_utc",
-                [name, now],
-            )
-            return int(
-                conn.execute("SELECT count FROM failures WHERE username = ?", [name]).fetchone()[0]
-            )
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A connection inside one ``BEGIN IMMEDIATE`` transaction: the write lock is taken
+        before the first read, so a check and the write that follows it cannot interleave
+        with another process's (committed on success, rolled back on any exception)."""
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
 
     def oidc_account(self, email: str | None) -> Account | None:
         """The role of someone the identity provider signed in (None: no account here)."""

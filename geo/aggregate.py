@@ -78,9 +78,10 @@ def simplify_tracks(
     starts = np.flatnonzero(np.r_[True, rec[1:] != rec[:-1]])
     sizes = np.diff(np.r_[starts, rec.size])
     keep = sizes >= 2
-    owner = np.repeat(np.arange(starts.size), sizes)
-    lines = shapely.linestrings(np.column_stack([x, y]), indices=owner)
-    lines = shapely.simplify(lines[keep], tolerance_m, preserve_topology=False)
+    take = np.repeat(keep, sizes)  # a line needs two points: single-fix records go
+    owner = np.repeat(np.arange(int(keep.sum())), sizes[keep])
+    lines = shapely.linestrings(np.column_stack([x, y])[take], indices=owner)
+    lines = shapely.simplify(lines, tolerance_m, preserve_topology=False)
     coords, idx = shapely.get_coordinates(lines, return_index=True)
     wlon, wlat = to_wgs84(coords[:, 0], coords[:, 1])
     out = shapely.linestrings(np.column_stack([np.round(wlon, 5), np.round(wlat, 5)]), indices=idx)

@@ -19,7 +19,8 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.crs import SWEREF99TM, WGS84
 from geo.errors import ValidationError
-from geo.geography import AREAS_FILE, MUNICIPALITY_FILE, build_areas
+from geo.geography import AREAS_FILE, MUNICIPALITY_FILE
+from geo.geography.shapes import tile_zones
 from geo.model import AreaKind
 
 OUTSIDE = -1
@@ -32,7 +33,7 @@ def builtin_areas() -> gpd.GeoDataFrame:
 
 
 def builtin_municipality() -> BaseGeometry:
-    """The built-in approximate municipality outline (EPSG:4326)."""
+    """The built-in municipality outline, Lantmäteriet's (EPSG:4326)."""
     return gpd.read_file(MUNICIPALITY_FILE, engine="pyogrio").geometry.iloc[0]
 
 
@@ -188,6 +189,25 @@ def read_areas_file(path: str | Path) -> gpd.GeoDataFrame:
     return frame
 
 
-def areas_for_outline(municipality: BaseGeometry) -> gpd.GeoDataFrame:
-    """Rebuild the built-in localities and countryside zones inside a new outline."""
-    return build_areas(municipality)
+def areas_for_outline(
+    municipality: BaseGeometry, areas: gpd.GeoDataFrame | None = None
+) -> gpd.GeoDataFrame:
+    """``areas`` (default: the built-in ones) fitted into another outline (EPSG:4326).
+
+    Localities are clipped to it (those left outside are dropped); countryside zones are
+    clipped and widened so that, with the localities, they cover the outline once (see
+    :func:`geo.geography.shapes.tile_zones`).
+    """
+    base = (builtin_areas() if areas is None else areas).reset_index(drop=True)
+    is_zone = (base["kind"] == AreaKind.COUNTRYSIDE).to_numpy()
+    locs = base[~is_zone].copy()
+    locs["geometry"] = locs.geometry.intersection(municipality)
+    locs = locs[~locs.geometry.is_empty & (shapely.area(locs.geometry.array) > 0)]
+    zones = tile_zones(
+        municipality,
+        dict(zip(base.loc[is_zone, "id"], base.geometry[is_zone], strict=True)),
+        list(locs.geometry),
+    )
+    kept = base[is_zone & base["id"].isin(list(zones)).to_numpy()].copy()
+    kept["geometry"] = [zones[i] for i in kept["id"]]
+    return gpd.GeoDataFrame(pd.concat([locs, kept], ignore_index=True), crs=WGS84)

@@ -48,6 +48,8 @@ class Settings:
         this long after signing in.
     raw_track_days : GPS tracks older than this are reduced to area stays by
         ``python -m geo.retention`` (run it daily).
+    municipality_code : the municipality served (four digits, SCB/Lantmäteriet code;
+        ``0765`` Älmhult). A new store starts with its geography (``geo.geography``).
     """
 
     store_path: Path = field(default_factory=lambda: DATA_DIR / "almhult.gpkg")
@@ -69,6 +71,7 @@ class Settings:
     session_idle_minutes: float = 30.0
     session_max_hours: float = 10.0
     raw_track_days: int = 90
+    municipality_code: str = "0765"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -84,6 +87,8 @@ class Settings:
             overrides["accounts_path"] = Path(env["ALMHULT_ACCOUNTS"])
         if "ALMHULT_PUBLIC_VIEW" in env:
             overrides["public_view"] = env["ALMHULT_PUBLIC_VIEW"].strip().lower() in TRUE_WORDS
+        if "ALMHULT_MUNICIPALITY" in env:
+            overrides["municipality_code"] = env["ALMHULT_MUNICIPALITY"].strip().zfill(4)
         if "ALMHULT_TILE_ATTRIBUTION" in env:
             overrides["tile_attribution"] = env["ALMHULT_TILE_ATTRIBUTION"]
         for name, cast in (

@@ -1,10 +1,13 @@
 """A seeded, realistic demo year (2018) for Älmhult, written through the normal store API.
 
-Car patrols are GPS tracks along the built-in roads in shifts with stops in villages; foot
-patrols walk the town centre and the station; traffic controls stand on Rv 23, Lv 120,
-Lv 124 and in villages. The town gets more presence than the countryside and some villages
+Car patrols are GPS tracks along the built-in main roads (which pass SCB's tätort points and
+the parish churches) in shifts with stops at the villages' points; foot patrols walk the
+town centre and the station; traffic controls stand on Rv 23, Lv 120, Lv 124, väg 600,
+väg 592 and in villages. The town gets more presence than the countryside and some villages
 get none for weeks (Hallaryd in spring, Göteryd and Hallaryd in December, Häradsbäck
-until summer), so the dashboard has real gaps to find. Everything here is example data.
+until summer), so the dashboard has real gaps to find. Virestad and Hallaryd have no road
+in the built-in set: their beats drive straight from Liatorp and Delary. Everything here is
+example data.
 
 ``python -m geo.demo [--fix-interval S] [--store PATH]`` fills a store; a smaller
 ``fix_interval_s`` gives more GPS points (5 s gives about a million, for benchmarks).
@@ -24,7 +27,7 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from geo.crs import WGS84, to_sweref, to_wgs84
-from geo.geography import LOCALITIES, ROADS
+from geo.geography import LOCALITIES, main_roads
 from geo.model import LOCAL_TZ, ControlType, PresenceKind, SpotCategory, SpotStatus
 from geo.store.base import Store
 
@@ -53,9 +56,24 @@ class DemoYear:
 
 
 def _road_xy(road_id: str) -> np.ndarray:
-    pts = ROADS[road_id][1]
-    x, y = to_sweref(np.array([p[1] for p in pts]), np.array([p[0] for p in pts]))
+    """A built-in road's vertices in EPSG:3006 metres."""
+    line = main_roads().set_index("id").geometry[road_id]
+    lon, lat = shapely.get_coordinates(line).T
+    x, y = to_sweref(lon, lat)
     return np.column_stack([x, y])
+
+
+def _road_name(road_id: str) -> str:
+    return str(main_roads().set_index("id")["road"][road_id])
+
+
+def _on_road(road_id: str, place: str, offset_m: float) -> tuple[float, float]:
+    """The point ``offset_m`` along a road from where it passes ``place`` (lon, lat)."""
+    line = LineString(_road_xy(road_id))
+    at = line.project(Point(_xy(_PLACES[place]))) + offset_m
+    p = line.interpolate(min(max(at, 0.0), line.length))
+    (lon,), (lat,) = to_wgs84(np.array([p.x]), np.array([p.y]))
+    return float(lon), float(lat)
 
 
 def _xy(lonlat: tuple[float, float]) -> np.ndarray:
@@ -77,7 +95,8 @@ _BEATS: dict[str, list[tuple[str, str, str]]] = {
         ("rv23", "liatorp", "eneryda"),
         ("rv23", "eneryda", "liatorp"),
         ("v600", "liatorp", "dio"),
-        ("v600", "dio", "almhult"),
+        ("v600", "dio", "stenbrohult"),
+        ("v600", "stenbrohult", "almhult"),
     ],
     "west": [
         ("lv120", "almhult", "delary"),
@@ -110,13 +129,13 @@ _BEAT_WEIGHT = {
     "north": 5,
     "west": 3,
     "pjatteryd": 2,
-    "east": 2,
+    "east": 3,
     "lv124": 2,
     "virestad": 1,
     "hallaryd": 1,
     "stenbrohult": 2,
 }
-_PLACES = {**_LOC, "lv124_n": (14.232, 56.690)}
+_PLACES = {**_LOC, "lv124_n": (14.230, 56.690)}  # a vertex of Lv 124 north of Liatorp
 
 
 def _beat_allowed(beat: str, day: pd.Timestamp) -> bool:
@@ -227,18 +246,18 @@ def build_demo_year(
         )
         vtimes[u] = t
 
-    controls = [  # (lon, lat, road or village label)
-        (14.1690, 56.5450, "Rv 23 vid Älmhult"),
-        (14.2010, 56.6110, "Rv 23 vid Stenbrohult"),
-        (14.2600, 56.6600, "Rv 23 vid Liatorp"),
-        (14.3330, 56.7010, "Rv 23 Eneryda"),
-        (13.9700, 56.5490, "Lv 120 Delary"),
-        (14.0500, 56.5480, "Lv 120 väst"),
-        (14.2450, 56.6830, "Lv 124 norr om Liatorp"),
-        (14.2170, 56.6350, "Väg 600 Diö"),
-        (14.2300, 56.5370, "Lv 120 Brokhult"),
-        (14.0230, 56.6380, "Pjätteryd"),
-        (14.3380, 56.6250, "Virestad"),
+    controls = [  # (lon, lat, label): on the roads where they pass the places, or in a village
+        (*_on_road("rv23", "almhult", 0), "Rv 23 vid Älmhult"),
+        (*_on_road("rv23", "stenbrohult", 0), "Rv 23 vid Stenbrohult"),
+        (*_on_road("rv23", "liatorp", -600), "Rv 23 vid Liatorp"),
+        (*_on_road("rv23", "eneryda", 300), "Rv 23 Eneryda"),
+        (*_on_road("lv120", "delary", 200), "Lv 120 Delary"),
+        (*_on_road("lv120", "almhult", -5000), "Lv 120 väst"),
+        (*_on_road("lv124", "liatorp", -2500), "Lv 124 norr om Liatorp"),
+        (*_on_road("v600", "dio", 0), "Väg 600 Diö"),
+        (*_on_road("lv120", "almhult", 5000), "Lv 120 Brokhult"),
+        (*_on_road("v592", "pjatteryd", 300), "Väg 592 Pjätteryd"),
+        (*_PLACES["virestad"], "Virestad"),
     ]
     ctrl_w = np.array([5, 2, 3, 2, 2, 2, 2, 2, 1, 1, 1], dtype=float)
     days = pd.date_range(f"{YEAR}-01-01", f"{YEAR}-12-31", freq="D")
@@ -320,7 +339,7 @@ def build_demo_year(
                 participants=38,
                 organisers="Älmhults kommun; Lokalpolisområde Ljungby; Grannsamverkan",
                 note="Dialog för byarna norr om Älmhult",
-                geometry=Point(14.2190, 56.6365),
+                geometry=Point(*_PLACES["dio"]),
             ),
         ],
         crs=WGS84,
@@ -431,7 +450,7 @@ def _through_roads() -> gpd.GeoDataFrame:
         rows.append(
             dict(
                 uid=f"demo-r-{i}",
-                road=ROADS[road][0],
+                road=_road_name(road),
                 locality=next(x.name for x in LOCALITIES if x.id == loc),
                 heavy_per_day=heavy,
                 heavy_per_day_is_example=1,

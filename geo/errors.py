@@ -127,3 +127,16 @@ class ImportRejected(GeoError):
 class OverBudget(ImportRejected):
     """An upload would cost more to read than its budget (rows, features, points, CPU,
     memory); refused before or while reading, never after a full parse."""
+
+
+class LayerFileError(ImportRejected):
+    """A file meant to replace a geography layer was refused; nothing was changed.
+
+    ``key`` names the reason in the ``geography.json`` catalogues and ``values`` fill its
+    placeholders, so a page can say it in the user's language; the message is English.
+    """
+
+    def __init__(self, message: str, key: str, **values: object) -> None:
+        self.key, self.values = key, values
+        self.message = Message(key, values)
+        GeoError.__init__(self, message)  # the English text is given, not rendered

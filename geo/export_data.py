@@ -2,7 +2,10 @@
 
 Exports carry what the snapshot's tier holds: exact positions and times for the police,
 area points by week for the municipality. Tiers without raw exports (the public) get the
-area × month figures on the area outlines instead. Times are written as ISO-8601 UTC.
+area × month figures on the area outlines instead. GIS formats (GeoPackage, GeoJSON, the
+data CSV) keep codes and ISO-8601 UTC times; the spreadsheets (Excel CSV, xlsx) are for
+people: words, local time, the language's decimal mark. Every text cell of every CSV and
+spreadsheet has formulas neutralised.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import pandas as pd
 import pyogrio
 
 from geo.filters import Filters
+from geo.i18n import Translate, language_of
 from geo.mapview.layers import filter_spots
+from geo.model import LOCAL_TZ
 from geo.snapshot import Snapshot
 from geo.tiers import RECORD_META, public_area_months
 
@@ -76,11 +81,137 @@ def to_geojson_zip(layers: dict[str, gpd.GeoDataFrame]) -> bytes:
 
 
 def to_csv_zip(layers: dict[str, gpd.GeoDataFrame]) -> bytes:
-    """A zip with one CSV per dataset; geometry as WKT in EPSG:4326."""
+    """A zip with one CSV per dataset for GIS tools: codes, UTC times, geometry as WKT in
+    EPSG:4326; text formulas neutralised."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, frame in layers.items():
             plain = pd.DataFrame(_plain(frame))
             plain["geometry"] = frame.geometry.to_wkt(rounding_precision=6)
-            z.writestr(f"{name}.csv", plain.to_csv(index=False))
+            z.writestr(f"{name}.csv", neutralise_frame(plain).to_csv(index=False))
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- spreadsheets
+# A cell that starts with one of these is a formula to Excel and LibreOffice (OWASP, CSV
+# injection): such text gets a leading apostrophe, so it is shown, never run.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Coded columns and the catalogue prefix of their words.
+CODED = {
+    "kind": "kind_",
+    "category": "cat_",
+    "status": "status_",
+    "control_type": "ctrl_",
+    "focus": "focus_",
+    "target_group": "target_",
+    "location_precision": "precision_",
+}
+YES_NO = ("heavy_per_day_is_example", "approximate", "population_estimated", "followed_up")
+
+
+def neutralise(value: object) -> object:
+    """``value`` safe for a spreadsheet cell: text starting with ``= + - @``, tab or CR
+    gets a leading ``'``; numbers, dates and other text are returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell of ``frame`` through :func:`neutralise` (numbers stay numbers), and
+    the column names too."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise)
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out
+
+
+def for_people(
+    frame: gpd.GeoDataFrame | pd.DataFrame, t: Translate, area_names: dict[str, str]
+) -> pd.DataFrame:
+    """A layer as a table for people: columns named in the reader's language, codes as
+    words, area ids as names, times in local time (Europe/Stockholm, no zone suffix),
+    positions as longitude/latitude (WGS 84; a point on each line or area), no geometry."""
+    out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy()
+    for column in out.columns:
+        values = out[column]
+        if str(column).endswith("_utc") and not isinstance(values.dtype, pd.DatetimeTZDtype):
+            values = pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            out[column] = values.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+        elif column in CODED:
+            out[column] = [_word(t, CODED[column] + str(v)) if _known(v) else v for v in values]
+        elif column == "area_id":
+            out[column] = [area_names.get(str(v), v) if _known(v) else v for v in values]
+        elif column in YES_NO:
+            out[column] = [
+                (t("yes") if bool(v) else t("no")) if _known(v) else None for v in values
+            ]
+    if isinstance(frame, gpd.GeoDataFrame) and len(frame):
+        points = frame.geometry.representative_point()
+        out["lon"] = points.x.round(6).to_numpy()
+        out["lat"] = points.y.round(6).to_numpy()
+    return out.rename(columns=lambda c: _word(t, "col_" + str(c)))
+
+
+def _known(value: object) -> bool:
+    return not (value is None or (not isinstance(value, str) and pd.isna(value)))
+
+
+def _word(t: Translate, key: str) -> str:
+    """The catalogue text of ``key``, or the key's last part where there is none (an
+    unexpected code is shown, never hidden)."""
+    try:
+        return t(key)
+    except KeyError:
+        return key.split("_", 1)[-1]
+
+
+def to_excel_csv_zip(
+    layers: dict[str, gpd.GeoDataFrame], t: Translate, area_names: dict[str, str]
+) -> bytes:
+    """A zip with one CSV per dataset that Excel opens as it is: UTF-8 with BOM, ``;``
+    between fields, decimal comma in Swedish, local times, columns and codes in words,
+    formulas neutralised."""
+    lang = language_of(t)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, frame in layers.items():
+            table = neutralise_frame(for_people(frame, t, area_names))
+            text = table.to_csv(
+                index=False,
+                sep=";" if lang == "sv" else ",",
+                decimal="," if lang == "sv" else ".",
+                date_format="%Y-%m-%d %H:%M",
+                lineterminator="\r\n",
+            )
+            z.writestr(f"{_word(t, 'layer_' + name)}.csv", "\ufeff" + text)
+    return buf.getvalue()
+
+
+def to_xlsx(layers: dict[str, gpd.GeoDataFrame], t: Translate, area_names: dict[str, str]) -> bytes:
+    """One Excel workbook, a sheet per dataset: numbers as numbers, local times as dates,
+    columns and codes in words, formulas neutralised."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        for name, frame in layers.items():
+            table = neutralise_frame(for_people(frame, t, area_names))
+            sheet = _word(t, "layer_" + name)[:31]
+            for bad in "[]:*?/\\":
+                sheet = sheet.replace(bad, " ")
+            table.to_excel(writer, sheet_name=sheet, index=False)
+            cells = writer.sheets[sheet]
+            for col_cells in cells.iter_cols(min_row=1, max_row=1):
+                letter = col_cells[0].column_letter
+                cells.column_dimensions[letter].width = min(
+                    max(12, len(str(col_cells[0].value)) + 2), 60
+                )
+            for row in cells.iter_rows(min_row=2):
+                for cell in row:
+                    if cell.data_type == "f":  # never: text was neutralised above
+                        cell.data_type = "s"
+                    if hasattr(cell.value, "hour"):
+                        cell.number_format = "yyyy-mm-dd hh:mm"
     return buf.getvalue()

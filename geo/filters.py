@@ -1,16 +1,22 @@
-"""The sidebar's filter value, and the period quick picks."""
+"""The sidebar's filter value, the period quick picks, and the period in words.
+
+Weeks are ISO 8601 weeks (Monday to Sunday, week 1 holds the year's first Thursday), as
+Swedish calendars number them; months and weeks start at local (Europe/Stockholm) midnight.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from geo.i18n import Translate, language_of
 from geo.model import LOCAL_TZ
+from geo.numbers import month_year
 from geo.store.base import TimeRange
 
-QUICK_PICKS: tuple[str, ...] = ("week", "4weeks", "quarter", "year", "custom")
-_SPAN = {"week": pd.Timedelta(weeks=1), "4weeks": pd.Timedelta(weeks=4)}
+QUICK_PICKS: tuple[str, ...] = ("week", "4weeks", "month", "quarter", "year", "custom")
+_SPAN = {"4weeks": pd.Timedelta(weeks=4)}
 
 
 @dataclass(frozen=True)
@@ -36,15 +42,26 @@ class Filters:
 
 
 def period_for(pick: str, anchor: pd.Timestamp) -> TimeRange:
-    """The period of a quick pick ending at the local midnight after ``anchor``.
+    """The period of a quick pick around ``anchor`` (tz-aware).
 
     ``anchor`` is the latest logged presence (so a past year's data still shows its last
-    weeks). ``quarter`` is the calendar quarter and ``year`` the calendar year of it.
+    weeks), or a day the user chose. ``4weeks`` ends at the local midnight after it;
+    ``week`` is its ISO week (Monday to Monday), ``month``, ``quarter`` and ``year`` its
+    calendar month, quarter and year.
     """
     local = anchor.tz_convert(LOCAL_TZ)
-    end = (local.normalize() + pd.Timedelta(days=1)).tz_localize(None).tz_localize(LOCAL_TZ)
+    day = local.tz_localize(None).normalize()
+    end = (day + pd.Timedelta(days=1)).tz_localize(LOCAL_TZ)
     if pick in _SPAN:
         start = (end.tz_localize(None) - _SPAN[pick]).tz_localize(LOCAL_TZ)
+    elif pick == "week":
+        monday = day - pd.Timedelta(days=day.weekday())
+        start = monday.tz_localize(LOCAL_TZ)
+        end = (monday + pd.Timedelta(days=7)).tz_localize(LOCAL_TZ)
+    elif pick == "month":
+        first = day.replace(day=1)
+        start = first.tz_localize(LOCAL_TZ)
+        end = (first + pd.offsets.MonthBegin(1)).tz_localize(LOCAL_TZ)
     elif pick == "quarter":
         q = local.tz_localize(None).to_period("Q")
         start = q.start_time.tz_localize(LOCAL_TZ)
@@ -87,3 +104,107 @@ def filters_from_query(query: dict[str, str], area_ids: list[str]) -> dict[str, 
         if wanted:
             state["areas"] = wanted
     return state
+
+
+def iso_week(when: pd.Timestamp) -> tuple[int, int]:
+    """ISO year and week number of a (local) time: ``(2018, 23)``."""
+    local = when.tz_convert(LOCAL_TZ) if when.tzinfo else when
+    iso = local.isocalendar()
+    return int(iso[0]), int(iso[1])
+
+
+def choices(pick: str, extent: TimeRange) -> list[pd.Timestamp]:
+    """The weeks (Mondays) or months (first days) a user may pick within ``extent``,
+    newest first, as local midnights."""
+    first = extent.start.tz_convert(LOCAL_TZ).tz_localize(None).normalize()
+    last = (extent.end - pd.Timedelta(seconds=1)).tz_convert(LOCAL_TZ).tz_localize(None).normalize()
+    if pick == "week":
+        start = first - pd.Timedelta(days=first.weekday())
+        days = pd.date_range(start, last, freq="7D")
+    elif pick == "month":
+        days = pd.date_range(first.replace(day=1), last, freq="MS")
+    else:
+        raise ValueError(f"no choices for quick pick {pick!r} (only week and month)")
+    return [d.tz_localize(LOCAL_TZ) for d in reversed(days)]
+
+
+def period_kind(period: TimeRange) -> str:
+    """What the period is in calendar terms: ``week`` (an ISO week), ``month``,
+    ``quarter``, ``year`` or ``days`` (anything else)."""
+    start = period.start.tz_convert(LOCAL_TZ).tz_localize(None)
+    end = period.end.tz_convert(LOCAL_TZ).tz_localize(None)
+    if start != start.normalize() or end != end.normalize():
+        return "days"
+    if start.weekday() == 0 and end - start == pd.Timedelta(days=7):
+        return "week"
+    if start.day == 1 and end == start + pd.offsets.MonthBegin(1):
+        return "month"
+    if start.day == 1 and start.month in (1, 4, 7, 10) and end == start + pd.offsets.MonthBegin(3):
+        return "quarter"
+    if start.day == 1 and start.month == 1 and end == start + pd.offsets.YearBegin(1):
+        return "year"
+    return "days"
+
+
+def period_words(period: TimeRange, t: Translate, *, latest: pd.Timestamp | None = None) -> str:
+    """The period as a phrase that fits after a statement: "i maj 2018", "vecka 23 2018",
+    "år 2018", or "2018-05-03 – 2018-05-30"; "de senaste 4 veckorna (…)" only when the
+    period is the 28 days up to ``latest`` (the newest logged presence)."""
+    lang = language_of(t)
+    start = period.start.tz_convert(LOCAL_TZ)
+    last = (period.end - pd.Timedelta(seconds=1)).tz_convert(LOCAL_TZ)
+    kind = period_kind(period)
+    dates = {"start": f"{start:%Y-%m-%d}", "end": f"{last:%Y-%m-%d}"}
+    if kind == "week":
+        year, week = iso_week(start)
+        return t("words_week", week=str(week), year=str(year))
+    if kind == "month":
+        return t("words_month", month=month_year(start, lang))
+    if kind == "quarter":
+        return t("words_quarter", quarter=str((start.month - 1) // 3 + 1), year=str(start.year))
+    if kind == "year":
+        return t("words_year", year=str(start.year))
+    if latest is not None:
+        newest = latest.tz_convert(LOCAL_TZ).tz_localize(None).normalize() + pd.Timedelta(days=1)
+        if period.end.tz_convert(LOCAL_TZ).tz_localize(
+            None
+        ) == newest and period.end - period.start == pd.Timedelta(weeks=4):
+            return t("words_last_4_weeks")
+    return t("words_days", **dates)
+
+
+def gap_words(period: TimeRange, weeks: int, t: Translate, *, latest: pd.Timestamp) -> str:
+    """The weeks a gap is counted over, in words: "de senaste 4 veckorna" when the period
+    ends with the newest data, else "de 4 veckorna före 2018-06-01"."""
+    newest = latest.tz_convert(LOCAL_TZ).tz_localize(None).normalize() + pd.Timedelta(days=1)
+    end = period.end.tz_convert(LOCAL_TZ).tz_localize(None)
+    if end >= newest:
+        return t("gap_words_latest", weeks=weeks)
+    return t("gap_words_before", weeks=weeks, end=f"{end:%Y-%m-%d}")
+
+
+def choice_label(pick: str, day: pd.Timestamp, t: Translate) -> str:
+    """A week or month in the period picker: "v. 23 (4–10 juni 2018)", "maj 2018"."""
+    lang = language_of(t)
+    if pick == "month":
+        return month_year(day, lang)
+    year, week = iso_week(day)
+    sunday = day + pd.Timedelta(days=6)
+    return t(
+        "choice_week",
+        week=str(week),
+        year=str(year),
+        start=f"{day:%Y-%m-%d}",
+        end=f"{sunday:%Y-%m-%d}",
+    )
+
+
+def until_data(filters: Filters, latest: pd.Timestamp) -> Filters:
+    """``filters`` with the period ending at the local midnight after ``latest`` (the
+    newest presence the viewer may see) when it runs past it: weeks that are not logged
+    (or not yet published) are no evidence of a gap."""
+    newest = latest.tz_convert(LOCAL_TZ).tz_localize(None).normalize() + pd.Timedelta(days=1)
+    end = newest.tz_localize(LOCAL_TZ)
+    if filters.period.end <= end or filters.period.start >= end:
+        return filters
+    return replace(filters, period=TimeRange(filters.period.start, end))

@@ -25,6 +25,7 @@ import shapely
 from geo.config import Settings
 from geo.coverage import CoverageParams
 from geo.crs import latlon
+from geo.errors import GeoError
 from geo.filters import Filters
 from geo.i18n import Translate
 from geo.mapview import style
@@ -32,6 +33,7 @@ from geo.mapview.assets import AssetMode, localise
 from geo.mapview.basemap import build_base_map
 from geo.mapview.layers import _geojson, _style_from_props, esc
 from geo.promise import commitments, you_said_we_did
+from geo.roles import PUBLIC_TIER
 from geo.snapshot import Snapshot
 from geo.tiers import generalise_points, public_area_months, public_view
 
@@ -46,6 +48,25 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+class HandoutError(GeoError):
+    """A handout cannot be made from what was given (see the message)."""
+
+
+def public_source(snap: Snapshot) -> Snapshot:
+    """The public level of ``snap``, the only level a handout is built from.
+
+    The public level is computed from exact data (:func:`geo.tiers.public_view`); a snapshot
+    already reduced to another coarse level (the municipality's weeks) cannot be turned into
+    it, so it is refused rather than approximated: pages pass the public snapshot instead.
+    """
+    if snap.tier == PUBLIC_TIER or snap.tier.exact_presence:
+        return public_view(snap)
+    raise HandoutError(
+        f"a handout is built from the public level of exact data, not from the "
+        f"{snap.tier.role.value} level: pass the public snapshot"
+    )
 
 
 @dataclass(frozen=True)
@@ -167,7 +188,7 @@ def _public_map(snap: Snapshot, spec: HandoutSpec, hours: pd.Series, t: Translat
 
 def handout_html(snap: Snapshot, spec: HandoutSpec, t: Translate) -> str:
     """The whole handout as one standalone HTML document (public detail level)."""
-    snap = public_view(snap)
+    snap = public_source(snap)
     f = spec.filters
     if spec.area_id:
         f = Filters(f.period, areas=(spec.area_id,))
@@ -262,9 +283,18 @@ table {{ border-collapse: collapse; width: 100% }} td, th {{ border-bottom: 1px 
 def _browser_pages(
     doc: str, spec: HandoutSpec, formats: tuple[str, ...]
 ) -> tuple[bytes | None, bytes | None]:
+    width, height = PAPER[spec.paper]
+    return render_in_chromium(doc, width, height, formats)
+
+
+def render_in_chromium(
+    doc: str, width: int, height: int, formats: tuple[str, ...], *, map_frame: bool = True
+) -> tuple[bytes | None, bytes | None]:
+    """PNG (first page) and/or PDF of a standalone HTML document in Debian's chromium,
+    offline; the page size is ``width`` x ``height`` CSS pixels. ``map_frame``: wait for
+    the Leaflet map in the document's iframe before the shot."""
     from playwright.sync_api import sync_playwright
 
-    width, height = PAPER[spec.paper]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -273,8 +303,9 @@ def _browser_pages(
                 "**/*", lambda r: r.abort() if r.request.url.startswith("http") else r.continue_()
             )  # offline by construction
             page.set_content(doc, wait_until="load")
-            frame = page.frame_locator("iframe").locator(".leaflet-container")
-            frame.wait_for(timeout=30_000)
+            if map_frame:
+                frame = page.frame_locator("iframe").locator(".leaflet-container")
+                frame.wait_for(timeout=30_000)
             page.evaluate(
                 "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
             )
@@ -326,7 +357,7 @@ def render_pages(
 
     Only the ``formats`` asked for are rendered; the others come back as None.
     """
-    snap = public_view(snap)
+    snap = public_source(snap)
     if Path(CHROMIUM).exists():
         png, pdf = _browser_pages(handout_html(snap, spec, t), spec, formats)
         return png, pdf, "chromium"

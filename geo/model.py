@@ -205,6 +205,16 @@ SCHEMAS: dict[str, LayerSchema] = {
             ),
             (),
         ),
+        # Weekly patrol plans (geo.plan): one JSON document per ISO week, police only.
+        LayerSchema(
+            "plans",
+            (
+                Field("week", "text", True),
+                Field("seed", "int", True, minimum=0),
+                Field("document", "text", True),
+            ),
+            (),
+        ),
     )
 }
 

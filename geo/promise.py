@@ -6,7 +6,9 @@ activities with focus narcotics), ``civil_society_partners`` (distinct partners 
 neither the police nor the municipality), ``presence_town_and_countryside`` (presence every
 month in both the town and the countryside, no village left for ``gap_weeks``).
 Status: ``met`` when the target is reached, ``on_track`` when progress keeps pace with the
-share of the year gone, ``behind`` otherwise.
+share of the year gone, ``behind`` otherwise. A commitment measured by several figures
+(presence: months with presence in town and countryside, and villages reached) shows every
+figure, and its status is the worst of theirs, so a status never contradicts a number shown.
 """
 
 from __future__ import annotations
@@ -21,9 +23,22 @@ from geo.coverage import CoverageParams, area_gaps, presence_by_area
 from geo.filters import Filters, custom_period
 from geo.i18n import Translate
 from geo.model import LOCAL_TZ
+from geo.plan.adherence import plan_evidence
 from geo.snapshot import Snapshot
+from geo.store.base import TimeRange
 
 OWN_ORGANISATIONS = ("polis", "kommun")  # partners whose name holds these are not civil society
+
+
+@dataclass(frozen=True)
+class Part:
+    """One figure of a commitment: ``progress`` of ``target`` in ``unit`` (a catalogue
+    key suffix: ``unit_months``, ``unit_villages``; empty for a plain count)."""
+
+    progress: float
+    target: float | None
+    unit: str = ""
+    status: str = "on_track"
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,11 @@ class Commitment:
     status: str  # met, on_track, behind
     evidence: str  # what the number is made of, in words
     link: str  # query string for the map filtered to the evidence
+    parts: tuple[Part, ...] = ()
+
+    def figures(self) -> tuple[Part, ...]:
+        """The figures to show: the parts, or progress of target."""
+        return self.parts or (Part(self.progress, self.target, "", self.status),)
 
 
 def commitments(snap: Snapshot, year: int) -> list[dict]:
@@ -77,23 +97,36 @@ def civil_society_partners(activities: pd.DataFrame) -> list[str]:
 
 
 def monthly_presence(snap: Snapshot, year: int) -> pd.DataFrame:
-    """Month by month: presence hours in the town and in the countryside, and controls."""
+    """Month by month: presence hours in the town and in the countryside, and controls.
+
+    Months outside the logged data (before the first or after the last presence the tier
+    may see) are missing (NaN), not zero: no record is not the same as no presence.
+    """
+    extent = snap.extent() if len(snap.fixes) else None
     rows = []
     for month in range(1, 13):
         start = pd.Timestamp(year=year, month=month, day=1)
         end = start + pd.offsets.MonthEnd(0)
         f = Filters(custom_period(start.date(), end.date()))
+        logged = extent is not None and f.period.start < extent.end and f.period.end > extent.start
+        if not logged:
+            rows.append({"month": f"{year}-{month:02d}"})
+            continue
         table = presence_by_area(snap, f, CoverageParams())
         town = table["kind"] == "town"
+        controls = pd.to_numeric(table["controls"], errors="coerce")
         rows.append(
             {
                 "month": f"{year}-{month:02d}",
                 "town_hours": table.loc[town, "hours"].sum(),
                 "countryside_hours": table.loc[~town, "hours"].sum(),
-                "controls": int(table["controls"].sum()),
+                "controls": controls.sum() if controls.notna().any() else float("nan"),
             }
         )
-    return pd.DataFrame(rows).round(1)
+    columns = ["month", "town_hours", "countryside_hours", "controls"]
+    out = pd.DataFrame(rows).reindex(columns=columns)
+    out[columns[1:]] = out[columns[1:]].astype(float).round(1)
+    return out
 
 
 def scorecard(
@@ -107,7 +140,6 @@ def scorecard(
     """Progress of every commitment of ``year`` as of ``as_of`` (tz-aware)."""
     params = params or CoverageParams()
     share = elapsed_share(year, as_of)
-    period = year_period(year)
     y = str(year)
     out: list[Commitment] = []
     dialogues = snap.dialogues[snap.dialogues["date"].str.startswith(y)]
@@ -132,23 +164,7 @@ def scorecard(
             evidence = "; ".join(partners) or t("none")
             link = f"?pick=year&year={year}"
         elif metric == "presence_town_and_countryside":
-            months = monthly_presence(snap, year)
-            gone = months.iloc[: max(1, int(np.ceil(share * 12)))]
-            both = int(((gone["town_hours"] > 0) & (gone["countryside_hours"] > 0)).sum())
-            gaps = area_gaps(snap, Filters(period.period), params)
-            villages = gaps.loc[gaps["kind"] == "village", "name"].tolist()
-            progress = float(both)
-            target = float(len(gone))
-            evidence = t(
-                "ev_presence",
-                both=both,
-                months=len(gone),
-                weeks=params.gap_weeks,
-                villages=", ".join(villages) or t("none"),
-            )
-            link = f"?pick=4weeks&year={year}"
-            status = "met" if both == len(gone) and not villages else "behind"
-            out.append(Commitment(c["id"], text, metric, target, progress, status, evidence, link))
+            out.append(_presence_commitment(snap, c, text, year, as_of, share, t, params))
             continue
         else:
             progress, evidence, link = 0.0, t("ev_unknown", metric=metric), ""
@@ -165,6 +181,80 @@ def scorecard(
             )
         )
     return out
+
+
+def _presence_commitment(
+    snap: Snapshot,
+    c: dict,
+    text: str,
+    year: int,
+    as_of: pd.Timestamp,
+    share: float,
+    t: Translate,
+    params: CoverageParams,
+) -> Commitment:
+    """Presence in both town and countryside: every month gone so far, and every village
+    reached in the last ``gap_weeks`` before ``as_of`` (or the year's end)."""
+    months = monthly_presence(snap, year)
+    gone = months.iloc[: max(1, int(np.ceil(share * 12)))]
+    both = int(((gone["town_hours"] > 0) & (gone["countryside_hours"] > 0)).sum())
+    start = pd.Timestamp(year=year, month=1, day=1, tz=LOCAL_TZ)
+    end = min(
+        pd.Timestamp(year=year + 1, month=1, day=1, tz=LOCAL_TZ),
+        as_of.tz_convert(LOCAL_TZ).normalize() + pd.Timedelta(days=1),
+    )
+    gaps = area_gaps(snap, Filters(TimeRange(start, end)), params)
+    villages = snap.areas.loc[snap.areas["kind"] == "village", "name"].tolist()
+    missing = sorted(set(gaps.loc[gaps["kind"] == "village", "name"]) & set(villages))
+    month_part = Part(
+        float(both), float(len(gone)), "months", "met" if both == len(gone) else "behind"
+    )
+    reached = len(villages) - len(missing)
+    village_part = Part(
+        float(reached), float(len(villages)), "villages", "met" if not missing else "behind"
+    )
+    parts = (month_part, village_part)
+    status = "met" if all(p.status == "met" for p in parts) else "behind"
+    evidence = t(
+        "ev_presence",
+        both=both,
+        months=len(gone),
+        weeks=params.gap_weeks,
+        villages=", ".join(missing) or t("none"),
+    ) + plan_evidence(snap, year, as_of, t)  # police only: plans are in no other tier
+    return Commitment(
+        c["id"],
+        text,
+        c["metric"],
+        float(len(gone)),
+        float(both),
+        status,
+        evidence,
+        f"?pick=4weeks&year={year}",
+        parts,
+    )
+
+
+VERDICTS = ("verdict_kept", "verdict_on_track", "verdict_partly", "verdict_not_yet")
+
+
+def verdict(cards: list[Commitment], year: int, t: Translate) -> str:
+    """One line on whether the promise is kept, from its scorecard: "Löftet 2018 hålls
+    delvis: 3 av 4 åtaganden uppfyllda" (kept, on track, partly, not yet)."""
+    n = len(cards)
+    if not n:
+        return t("verdict_none", year=str(year))
+    met = sum(c.status == "met" for c in cards)
+    behind = sum(c.status == "behind" for c in cards)
+    if met == n:
+        key = "verdict_kept"
+    elif not behind:
+        key = "verdict_on_track"
+    elif met:
+        key = "verdict_partly"
+    else:
+        key = "verdict_not_yet"
+    return t(key, year=str(year), met=met, n=n, behind=behind)
 
 
 def you_said_we_did(
@@ -242,3 +332,13 @@ def evidence_records(snap: Snapshot, year: int, metric: str) -> pd.DataFrame:
             "civil_society": civil,
         }
     ).sort_values("date")
+
+
+def progress_text(card: Commitment, t: Translate) -> str:
+    """A commitment's figures in words: "2 av 1", "11 av 11 mån. · 7 av 11 orter"."""
+    shown = []
+    for part in card.figures():
+        target = "–" if part.target is None else part.target
+        text = t("n_of_m", n=part.progress, m=target)
+        shown.append(text + (" " + t("unit_" + part.unit) if part.unit else ""))
+    return " · ".join(shown)

@@ -78,7 +78,15 @@ TIERS: dict[Role, Tier] = {
         spot_grid_m=None,
         free_text=True,
         edit_layers=frozenset(
-            {"presence", "problem_spots", "dialogues", "activities", "promises", "incidents"}
+            {
+                "presence",
+                "problem_spots",
+                "dialogues",
+                "activities",
+                "promises",
+                "incidents",
+                "plans",
+            }
         ),
         raw_export=True,
         read_audit=True,

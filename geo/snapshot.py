@@ -152,6 +152,7 @@ class Snapshot:
     promises: pd.DataFrame
     incidents: gpd.GeoDataFrame
     tier: Tier = POLICE_TIER
+    plans: pd.DataFrame = field(default_factory=pd.DataFrame)  # police only: geo.tiers drops it
 
     @property
     def area_ids(self) -> np.ndarray:
@@ -198,4 +199,5 @@ def load_snapshot(store: Store, max_gap_minutes: float = 5.0) -> Snapshot:
         activities=store.query("activities"),
         promises=store.query("promises"),
         incidents=store.query("incidents"),
+        plans=store.query("plans"),
     )

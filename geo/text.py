@@ -17,13 +17,23 @@ import re
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=^&\"'])")
 
 
+# GitHub-flavoured Markdown turns bare ``http://``, ``www.`` and e-mail addresses into links
+# *after* backslash escapes are resolved, so escaping cannot stop them. An invisible word
+# joiner (U+2060) after the ``:`` of ``://``, after ``www`` and after ``@`` does.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(:)(?=//)|(www)(?=\.)|(@)")
+
+
 def escape_markdown(text: object) -> str:
     """``text`` made inert for Markdown renderers: a backslash before every Markdown and
-    HTML punctuation mark (the reader sees the text as typed); line breaks become spaces.
+    HTML punctuation mark, and a word joiner inside anything GFM would autolink (bare
+    URLs, ``www.``, e-mail addresses); the reader sees the text as typed. Line breaks
+    become spaces.
 
     ``None`` and NaN become the empty string.
     """
     if text is None or (isinstance(text, float) and text != text):
         return ""
     plain = " ".join(str(text).split())
+    plain = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, plain)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", plain)

@@ -107,6 +107,7 @@ def view_for(
         problem_spots=spots,
         dialogues=_plain_records(snap.dialogues, "dialogues", tier, "date"),
         activities=_plain_records(snap.activities, "activities", tier, "date"),
+        plans=pd.DataFrame(),  # patrol plans and their adherence are the police's alone
     )
 
 

@@ -12,8 +12,9 @@ from pandas.io.formats.style import Styler
 
 from geo.coverage import CoverageParams, road_controls, spot_follow_up
 from geo.filters import Filters
-from geo.i18n import Translate
+from geo.i18n import Translate, language_of
 from geo.mapview.layers import filter_spots
+from geo.numbers import MISSING, column_formats, month_year, number
 from geo.roles import Tier, TimeUnit, suppress
 from geo.snapshot import Snapshot
 from geo.timeunits import label
@@ -35,9 +36,12 @@ AREA_COLUMNS = [
 ]
 
 
-def styled(table: pd.DataFrame) -> Styler:
-    """A table for display: no index, one decimal, '–' for unknown values."""
-    return table.style.format(precision=1, thousands="\u202f", na_rep="–").hide(axis="index")
+def styled(table: pd.DataFrame, lang: str = "sv") -> Styler:
+    """A table for display in ``lang``: numbers written the language's way (whole numbers
+    without decimals, ``1,38`` and ``11 682`` in Swedish), '–' for unknown values, no
+    index. The values stay numbers, so a sortable table sorts them as numbers."""
+    formats = column_formats(table, lang)
+    return table.style.format(formats, na_rep=MISSING).hide(axis="index")
 
 
 def balance_trend(weekly: pd.DataFrame, weeks: int = 4) -> float | None:
@@ -204,19 +208,94 @@ def incident_table(store_incidents: pd.DataFrame, filters: Filters, t: Translate
     )
 
 
-def audit_table(
-    log: pd.DataFrame, actions: list[str] | None = None, user: str | None = None
-) -> pd.DataFrame:
-    """Audit entries (newest first), optionally only some actions or one user; the stored
-    before/after values are shown as text, shortened."""
-    rows = log
-    if actions:
-        rows = rows[rows["action"].isin(actions)]
-    if user:
-        rows = rows[rows["user"].str.contains(user, case=False, regex=False, na=False)]
-    out = rows[["ts_utc", "user", "action", "layer", "uid"]].copy()
-    out["detail"] = [
-        (str(after if isinstance(after, str) else before or ""))[:200]
-        for before, after in zip(rows["before"], rows["after"], strict=True)
-    ]
-    return out.reset_index(drop=True)
+def weekly_table(weekly: pd.DataFrame, t: Translate) -> pd.DataFrame:
+    """Week by week (ISO week numbers) or month by month, town and countryside hours."""
+    lang = language_of(t)
+    out = weekly.copy()
+    first = out.columns[0]
+    out[first] = [_unit_label(first, d, t, lang) for d in out[first]]
+    return out.rename(columns=lambda c: t("col_" + c))
+
+
+def _unit_label(column: str, day: object, t: Translate, lang: str) -> str:
+    stamp = pd.Timestamp(day)
+    if column == "month_start":
+        return month_year(stamp, lang)
+    year, week = stamp.isocalendar()[:2]
+    return t("week_label", week=str(week), year=str(year))
+
+
+def balance_chart_data(weekly: pd.DataFrame, t: Translate) -> pd.DataFrame:
+    """The weekly balance in long form for a stacked bar chart: ``label`` (the week or
+    month in words, in order), ``group`` (town or countryside), ``hours`` and
+    ``hours_text`` (hours written the language's way, for tooltips)."""
+    lang = language_of(t)
+    first = weekly.columns[0]
+    labels = [_unit_label(first, d, t, lang) for d in weekly[first]]
+    rows = []
+    for column, group in (("town_hours", t("town")), ("countryside_hours", t("countryside"))):
+        for text, hours in zip(labels, weekly[column], strict=True):
+            rows.append(
+                {"label": text, "group": group, "hours": hours, "hours_text": number(hours, lang)}
+            )
+    return pd.DataFrame(rows, columns=["label", "group", "hours", "hours_text"])
+
+
+def summaries(
+    table: pd.DataFrame,
+    gaps: pd.DataFrame,
+    spots: pd.DataFrame,
+    roads: pd.DataFrame,
+    controls: pd.DataFrame,
+    t: Translate,
+) -> dict[str, str]:
+    """One line per coverage table saying what it holds (shown above the collapsed table).
+
+    ``table`` is the per-area table from :func:`geo.coverage.presence_by_area`; the others
+    are the tables of this module (translated columns). Counts a coarse tier withholds are
+    not summed: the lines give numbers of rows, hours and gaps only."""
+    hours = pd.to_numeric(table["hours"], errors="coerce")
+    none = int((hours.fillna(0) == 0).sum())
+    out = {
+        "areas": t("sum_areas", n=len(table), hours=float(hours.sum()), none=none),
+        "gaps": t("sum_gaps", n=len(gaps), names=", ".join(map(str, gaps[t("col_name")])))
+        if len(gaps)
+        else t("no_gaps"),
+    }
+    followed = t("col_followed_up")
+    if followed in spots.columns:
+        out["spots"] = t(
+            "sum_spots_known", n=len(spots), without=int((spots[followed] == t("no")).sum())
+        )
+    else:
+        out["spots"] = t("sum_spots", n=len(spots))
+    out["roads"] = t(
+        "sum_roads",
+        n=len(roads),
+        without=int((roads[t("col_gap")] == t("no_control_in_period")).sum()),
+    )
+    if t("col_place") in controls.columns:  # one row per control (exact tier)
+        checked = pd.to_numeric(controls[t("col_vehicles_checked")], errors="coerce")
+        out["controls"] = t("sum_controls", n=len(controls), vehicles=float(checked.sum()))
+    else:
+        out["controls"] = t("sum_control_rows", n=len(controls))
+    return out
+
+
+def monthly_table(months: pd.DataFrame, previous: pd.DataFrame, t: Translate) -> pd.DataFrame:
+    """Month by month against the previous year (both from
+    :func:`geo.promise.monthly_presence`); a month without logged data stays missing."""
+    lang = language_of(t)
+    out = months.copy()
+    out["month"] = [month_year(pd.Timestamp(m + "-01"), lang) for m in months["month"]]
+    out["previous_town_hours"] = previous["town_hours"].to_numpy()
+    out["previous_countryside_hours"] = previous["countryside_hours"].to_numpy()
+    return out.rename(columns=lambda c: t("col_" + c))
+
+
+def evidence_table(records: pd.DataFrame, t: Translate) -> pd.DataFrame:
+    """The records behind a commitment (:func:`geo.promise.evidence_records`), in words."""
+    out = records.copy()
+    if "target_group" in out.columns:
+        out["target_group"] = [t("target_" + str(g)) for g in out["target_group"]]
+    return out.rename(columns=lambda c: t("col_" + c))

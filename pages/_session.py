@@ -137,6 +137,18 @@ def accounts(path: str) -> AccountStore:
     return AccountStore(path)
 
 
+def public_snapshot(ctx: Context) -> Snapshot:
+    """The public level of the current data, whoever is looking (meeting handouts are always
+    built from it); the same cached view visitors get."""
+    return tiered_snapshot(
+        str(ctx.settings.store_path),
+        ctx.store.data_version(),
+        ctx.settings,
+        Role.COUNCIL.value,
+        pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d"),
+    )
+
+
 def oidc_configured() -> bool:
     """Whether an identity provider is set up for ``st.login`` (``[auth]`` in secrets)."""
     try:

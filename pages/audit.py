@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.views import audit_table, styled
+from geo.changelog import AUDIT_ACTIONS, audit_table, record_names
 from pages._session import current_context
+from pages._tables import show_table
 
 ctx = current_context()
 t = ctx.t
@@ -15,10 +16,18 @@ if not ctx.tier.read_audit:  # the page is not in this role's menu; refuse a dir
     st.info(t("no_edit_rights"))
     st.stop()
 st.caption(t("audit_caption"))
+# The log as this viewer may see it (a reduction per tier, if any, is applied here).
 log = ctx.store.audit_log(limit=2000)
-actions = sorted(log["action"].dropna().unique())
 chosen = st.multiselect(
-    t("audit_action"), actions, key="audit_actions", placeholder=t("audit_actions_all")
+    t("audit_action"),
+    list(AUDIT_ACTIONS),
+    key="audit_actions",
+    format_func=lambda a: t("audit_kind_" + a),
+    placeholder=t("audit_actions_all"),
 )
 who = st.text_input(t("sign_in_user"), key="audit_user")
-st.table(styled(audit_table(log, chosen or None, who or None)))
+show_table(
+    ctx,
+    audit_table(log, t, record_names(ctx.snap, t), chosen or None, who or None),
+    empty=t("table_empty"),
+)

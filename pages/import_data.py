@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 
-import pandas as pd
 import streamlit as st
 
 from geo.editing import Editor
@@ -21,8 +20,8 @@ from geo.imports.tabular import TABLES, table_columns
 from geo.imports.worker import forget, read_isolated, read_once
 from geo.model import SCHEMAS, PresenceKind
 from geo.text import escape_markdown
-from geo.views import styled
 from pages._session import current_context
+from pages._tables import show_table
 
 ctx = current_context()
 t, store, lang = ctx.t, ctx.store, ctx.lang
@@ -56,11 +55,6 @@ with st.expander(t("imp_page_options"), expanded=False):
         )  # fmt: skip
 
 
-def escaped(table: pd.DataFrame) -> pd.DataFrame:
-    """Cells from a file shown as text (st.table renders Markdown)."""
-    return table.astype(str).map(escape_markdown)
-
-
 def show(result: ImportResult) -> None:
     st.subheader(t("layer_" + result.layer))
     st.markdown(
@@ -70,14 +64,13 @@ def show(result: ImportResult) -> None:
         st.info(escape_markdown(note))
     if len(result.rejected):
         st.markdown("**" + t("import_rejected") + "**")
-        report = result.rejected.rename(columns=lambda c: t("imp_col_" + c))
-        st.table(styled(escaped(report)))
+        show_table(ctx, result.rejected.rename(columns=lambda c: t("imp_col_" + c)))
     if len(result.left_out):
         with st.expander(t("imp_page_left_out", n=len(result.left_out))):
-            st.table(styled(escaped(result.left_out.rename(columns=lambda c: t("imp_col_" + c)))))
+            show_table(ctx, result.left_out.rename(columns=lambda c: t("imp_col_" + c)))
     if result.accepted:
         st.markdown("**" + t("import_preview") + "**")
-        st.table(styled(escaped(preview_frame(result))))
+        show_table(ctx, preview_frame(result))
 
 
 if upload is not None:

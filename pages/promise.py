@@ -13,19 +13,25 @@ from geo.errors import GeoError
 from geo.handout import PAPER, HandoutSpec, handout_html, render_pages
 from geo.i18n import translator
 from geo.model import LOCAL_TZ
-from geo.promise import evidence_records, monthly_presence, scorecard, year_period, you_said_we_did
-from geo.views import styled
-from pages._session import current_context
+from geo.promise import (
+    evidence_records,
+    monthly_presence,
+    progress_text,
+    scorecard,
+    verdict,
+    year_period,
+    you_said_we_did,
+)
+from geo.text import escape_markdown
+from geo.views import evidence_table, monthly_table
+from pages._session import current_context, public_snapshot
+from pages._tables import show_table
 
 ctx = current_context()
 t, snap = ctx.t, ctx.snap
 editor = Editor(ctx.store, ctx.viewer.name, ctx.tier)
-# Material icons ship with Streamlit (no emoji font or CDN needed); colour plus words.
-BADGE = {
-    "met": ":green[:material/check_circle:]",
-    "on_track": ":orange[:material/schedule:]",
-    "behind": ":red[:material/error:]",
-}
+# A coloured mark plus the status in words (icon fonts would read out their glyph names).
+BADGE = {"met": ":green[●]", "on_track": ":orange[●]", "behind": ":red[●]"}
 METRICS = [
     "dialogues",
     "presence_town_and_countryside",
@@ -41,27 +47,26 @@ else:
     year = st.selectbox(t("promise_year"), years, key="promise_year")
     as_of = min(pd.Timestamp.now(tz=LOCAL_TZ), snap.extent().end.tz_convert(LOCAL_TZ))
     st.caption(t("promise_as_of", date=f"{as_of:%Y-%m-%d}"))
-    for c in scorecard(snap, year, as_of, t, ctx.lang, ctx.params):
+    cards = scorecard(snap, year, as_of, t, ctx.lang, ctx.params)
+    if cards:
+        st.markdown("**" + verdict(cards, year, t) + "**")
+    for c in cards:
         with st.container(border=True):
-            target = "–" if c.target is None else f"{c.target:g}"
-            st.markdown(f"{BADGE[c.status]} **{c.text}**")
+            st.markdown(f"{BADGE[c.status]} **{escape_markdown(c.text)}**")
             a, b = st.columns([1, 3])
-            a.metric(
-                t("promise_progress"), f"{c.progress:g} / {target}", help=t("status_" + c.status)
-            )
-            b.caption(t("status_" + c.status) + " · " + c.evidence)
+            a.metric(t("promise_progress"), progress_text(c, t), help=t("status_" + c.status))
+            b.caption(t("status_" + c.status) + " · " + escape_markdown(c.evidence))
             if c.link:
                 b.markdown(f"[{t('show_on_map')}](/{c.link})")
             records = evidence_records(snap, year, c.metric)
             if len(records):
                 with st.expander(t("evidence_records", n=len(records))):
-                    st.table(styled(records.rename(columns=lambda col: t("col_" + col))))
+                    show_table(ctx, evidence_table(records, t))
     st.subheader(t("promise_monthly"))
-    months = monthly_presence(snap, year)
-    previous = monthly_presence(snap, year - 1)
-    months["previous_town_hours"] = previous["town_hours"].to_numpy()
-    months["previous_countryside_hours"] = previous["countryside_hours"].to_numpy()
-    st.table(styled(months.rename(columns=lambda col: t("col_" + col))))
+    months = monthly_table(monthly_presence(snap, year), monthly_presence(snap, year - 1), t)
+    if months[t("col_previous_town_hours")].isna().all():
+        st.caption(t("previous_year_missing", year=str(year - 1)))
+    show_table(ctx, months)
 
     st.subheader(t("you_said_we_did"))
     names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
@@ -77,7 +82,7 @@ else:
     said["followed_up"] = [
         "–" if f is None else t("yes") if f else t("no") for f in said["followed_up"]
     ]
-    st.table(styled(said.rename(columns=lambda col: t("col_" + col))))
+    show_table(ctx, said.rename(columns=lambda col: t("col_" + col)), empty=t("no_spots"))
 
     st.subheader(t("handout"))
     st.caption(t("public_level_note"))
@@ -87,15 +92,16 @@ else:
     live = c3.text_input(t("live_url"), value="http://localhost:8501/", key="handout_url")
     spec = HandoutSpec(year_period(year), place or None, lang, live, paper)
     ht = translator(lang)
+    public = public_snapshot(ctx)  # handouts never show more than the public level
     stem = f"medborgarlofte-{year}-{place or 'kommunen'}"
     files = (
-        ("download_html", "html", "text/html", lambda: handout_html(snap, spec, ht)),
-        ("download_png", "png", "image/png", lambda: render_pages(snap, spec, ht, ("png",))[0]),
+        ("download_html", "html", "text/html", lambda: handout_html(public, spec, ht)),
+        ("download_png", "png", "image/png", lambda: render_pages(public, spec, ht, ("png",))[0]),
         (
             "download_pdf",
             "pdf",
             "application/pdf",
-            lambda: render_pages(snap, spec, ht, ("pdf",))[1],
+            lambda: render_pages(public, spec, ht, ("pdf",))[1],
         ),
     )
     for column, (label, ext, mime, make) in zip(st.columns(3), files, strict=True):
@@ -116,7 +122,14 @@ if editor.may_edit("promises"):
             hide_index=True,
             key="promise_editor",
             column_config={
-                "metric": st.column_config.SelectboxColumn(t("promise_metric"), options=METRICS)
+                "metric": st.column_config.SelectboxColumn(
+                    t("promise_metric"),
+                    options=METRICS,
+                    format_func=lambda m: t("metric_" + m),
+                ),
+                "target": st.column_config.NumberColumn(t("promise_target"), min_value=0),
+                "sv": st.column_config.TextColumn(t("promise_text_sv")),
+                "en": st.column_config.TextColumn(t("promise_text_en")),
             },
         )
         signed = st.text_input(t("promise_signed_by"))
@@ -147,7 +160,7 @@ if editor.may_edit("promises"):
                     ),
                 )
             except GeoError as exc:
-                st.error(str(exc))
+                st.error(escape_markdown(exc))
             else:
                 st.success(t("register_saved"))
 
@@ -155,10 +168,12 @@ if len(years) > 1:
     st.subheader(t("promise_archive"))
     as_of = snap.extent().end.tz_convert(LOCAL_TZ)
     archive = {
-        y: {
-            c.id: f"{BADGE[c.status]} {c.progress:g}"
+        str(y): {
+            c.text: f"{t('status_' + c.status)}: {progress_text(c, t)}"
             for c in scorecard(snap, y, as_of, t, ctx.lang, ctx.params)
         }
         for y in years
     }
-    st.table(pd.DataFrame(archive))
+    frame = pd.DataFrame(archive)
+    frame.insert(0, t("promise_commitment"), frame.index)
+    show_table(ctx, frame.reset_index(drop=True))

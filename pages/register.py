@@ -15,6 +15,7 @@ from folium.plugins import Draw
 from shapely.geometry import Point, shape
 from streamlit_folium import st_folium
 
+from geo.changelog import audit_table, describe_change, local_time_text, record_names
 from geo.crs import latlon
 from geo.editing import Editor
 from geo.errors import ConflictError, GeoError
@@ -22,8 +23,9 @@ from geo.mapview.assets import localise
 from geo.mapview.basemap import build_base_map
 from geo.mapview.layers import spots_layer
 from geo.model import LOCAL_TZ, ControlType, PresenceKind, SpotCategory, SpotStatus
-from geo.views import styled
+from geo.text import escape_markdown
 from pages._session import current_context
+from pages._tables import show_table
 
 ctx = current_context()
 t, snap = ctx.t, ctx.snap
@@ -35,11 +37,24 @@ if not ctx.tier.can_edit:
     st.info(t("no_edit_rights"))
     st.stop()
 if message := st.session_state.pop("register_saved", None):
-    st.success(message)
+    # A toast, not a message above the map: anything that shifts the map's place in the
+    # page makes Streamlit mount it anew, and the user loses zoom and position.
+    st.toast(message, icon=":material/check_circle:")
 
-clicked = (st.session_state.get(KEY) or {}).get("last_clicked")
-if clicked:  # a new click moves the coordinate inputs to it
-    st.session_state["reg_lat"], st.session_state["reg_lon"] = clicked["lat"], clicked["lng"]
+
+def take_click() -> None:
+    """Move the point to the newest click: on the map, or on a marker (a spot, the point
+    itself), which Leaflet reports as an object click instead of a map click."""
+    value = st.session_state.get(KEY) or {}
+    for field in ("last_object_clicked", "last_clicked"):
+        point = value.get(field)
+        if point and point != st.session_state.get("_seen_" + field):
+            st.session_state["_seen_" + field] = point
+            st.session_state["reg_lat"] = round(float(point["lat"]), 6)
+            st.session_state["reg_lon"] = round(float(point["lng"]), 6)
+
+
+take_click()
 st.session_state.setdefault("reg_lat", 56.5510)
 st.session_state.setdefault("reg_lon", 14.1390)
 
@@ -68,16 +83,17 @@ Draw(
 ).add_to(base)
 localise(base)
 # A keyed container of its own: otherwise Streamlit reuses the overview page's map iframe,
-# which loaded its scripts once, without leaflet-draw.
+# which loaded its scripts once, without leaflet-draw. The base map never changes, so the
+# map keeps its zoom; new spots and the point arrive through feature_group_to_add.
 with st.container(key="register_map_box"):
     st_folium(
         base,
         key=KEY,
         height=420,
         use_container_width=True,
-        returned_objects=["last_clicked", "last_active_drawing"],
+        returned_objects=["last_clicked", "last_object_clicked", "last_active_drawing"],
         feature_group_to_add=[spots_layer(snap, ctx.filters, ctx.params, t), picked],
-        on_change=lambda: None,
+        on_change=take_click,
     )
 c1, c2 = st.columns(2)
 lat = c1.number_input(t("register_lat"), key="reg_lat", format="%.5f", step=0.0005)
@@ -92,16 +108,26 @@ def local(day: dt.date, clock: dt.time) -> pd.Timestamp:
     return pd.Timestamp(dt.datetime.combine(day, clock)).tz_localize(LOCAL_TZ)
 
 
-def save(layer: str, record: dict[str, object], geometry: Point | None) -> None:
-    """Add one record; show the store's error (record, field, reason) or reload."""
+def save(layer: str, record: dict[str, object], geometry: Point | None, form: str) -> None:
+    """Add one record; show the store's error (record, field, reason) with the typed text
+    kept, or clear ``form`` (its widgets get new keys) and reload."""
     frame = gpd.GeoDataFrame([record], geometry=[geometry], crs=4326)
     try:
         editor.add(layer, frame)
     except GeoError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(exc))
         return
     st.session_state["register_saved"] = t("register_saved")
+    st.session_state[FORM_ROUND + form] = st.session_state.get(FORM_ROUND + form, 0) + 1
     st.rerun()
+
+
+FORM_ROUND = "_form_round_"
+
+
+def k(form: str, name: str) -> str:
+    """A widget key that changes after each save of ``form``, so the form starts empty."""
+    return f"{form}_{name}_{st.session_state.get(FORM_ROUND + form, 0)}"
 
 
 # Only the forms of layers the role may change (the Editor refuses the others anyway).
@@ -117,11 +143,9 @@ SECTIONS = {
 shown = [k for k, layer in SECTIONS.items() if layer is None or editor.may_edit(layer)]
 tab = dict(zip(shown, st.tabs([t("register_tab_" + k) for k in shown]), strict=True))
 if "spot" in tab:
-    with tab["spot"], st.form("form_spot"):
-        category = st.selectbox(
-            t("col_category"), [c.value for c in SpotCategory], format_func=lambda c: t("cat_" + c)
-        )
-        description = st.text_area(t("col_description"), max_chars=1000, help=t("texts_public"))
+    with tab["spot"]:
+        # The dialogue is chosen outside the form, so the date follows it at once; the
+        # choice stays for the next spot of the same meeting.
         dialogues = dict(
             zip(
                 snap.dialogues["uid"],
@@ -129,29 +153,57 @@ if "spot" in tab:
                 strict=True,
             )
         )
+        dialogue_dates = dict(zip(snap.dialogues["uid"], snap.dialogues["date"], strict=True))
         dialogue = st.selectbox(
-            t("register_dialogue"), ["", *dialogues], format_func=lambda u: dialogues.get(u, "–")
+            t("register_dialogue"),
+            ["", *sorted(dialogues, key=lambda u: dialogue_dates[u], reverse=True)],
+            format_func=lambda u: dialogues.get(u, t("register_no_dialogue")),
+            key="spot_dialogue",
         )
-        reported = st.date_input(t("col_reported"), dt.date.today())
-        residents = st.number_input(t("register_residents"), 1, 10_000, 1)
-        status = st.selectbox(
-            t("col_status"), [s.value for s in SpotStatus], format_func=lambda s: t("status_" + s)
-        )
-        response = st.text_area(t("col_response"), max_chars=2000, help=t("texts_public"))
-        if st.form_submit_button(t("register_save")):
-            save(
-                "problem_spots",
-                dict(
-                    category=category,
-                    description=description,
-                    dialogue_uid=dialogue or None,
-                    reported=reported,
-                    residents=residents,
-                    status=status,
-                    response=response,
-                ),
-                here,
+        day = dt.date.fromisoformat(dialogue_dates[dialogue]) if dialogue else dt.date.today()
+        with st.form("form_spot"):
+            category = st.selectbox(
+                t("col_category"),
+                [c.value for c in SpotCategory],
+                format_func=lambda c: t("cat_" + c),
+                key=k("spot", "category"),
             )
+            description = st.text_area(
+                t("col_description"),
+                max_chars=1000,
+                help=t("texts_public"),
+                key=k("spot", "description"),
+            )
+            reported = st.date_input(
+                t("col_reported"), day, key=k("spot", f"reported_{dialogue}"), format="YYYY-MM-DD"
+            )
+            residents = st.number_input(
+                t("register_residents"), 1, 10_000, 1, key=k("spot", "residents")
+            )
+            status = st.selectbox(
+                t("col_status"),
+                [s.value for s in SpotStatus],
+                format_func=lambda s: t("status_" + s),
+                key=k("spot", "status"),
+            )
+            response = st.text_area(
+                t("col_response"), max_chars=2000, help=t("texts_public"), key=k("spot", "response")
+            )
+            if st.form_submit_button(t("register_save")):
+                save(
+                    "problem_spots",
+                    dict(
+                        category=category,
+                        description=description,
+                        dialogue_uid=dialogue or None,
+                        reported=reported,
+                        residents=residents,
+                        status=status,
+                        response=response,
+                    ),
+                    here,
+                    "spot",
+                )
 
 if "presence" in tab:
     with tab["presence"], st.form("form_presence"):
@@ -190,6 +242,7 @@ if "presence" in tab:
                     source="form",
                 ),
                 drawn if use_line and drawn is not None else here,
+                "presence",
             )
 
 if "control" in tab:
@@ -221,6 +274,7 @@ if "control" in tab:
                     source="form",
                 ),
                 here,
+                "control",
             )
 
 if "dialogue" in tab:
@@ -235,6 +289,7 @@ if "dialogue" in tab:
                 "dialogues",
                 dict(date=day, place=place, participants=participants, organisers=organisers),
                 here if at_click else None,
+                "dialogue",
             )
 
 if "activity" in tab:
@@ -265,6 +320,7 @@ if "activity" in tab:
                     place=place,
                 ),
                 None,
+                "activity",
             )
 
 if "edit" in tab:
@@ -298,30 +354,40 @@ if "edit" in tab:
                             "problem_spots", uid, changes, expected_version=int(row["version"])
                         )
                     except ConflictError as exc:
-                        st.error(str(exc))  # the typed text stays in the form
+                        st.error(escape_markdown(exc))  # the typed text stays in the form
                     except GeoError as exc:
-                        st.error(str(exc))
+                        st.error(escape_markdown(exc))
                     else:
                         st.session_state["register_saved"] = t("register_saved")
                         st.rerun()
 
 if "log" in tab:
     with tab["log"]:
+        # The history this person may see (a reduction per tier, if any, is applied here).
         log = editor.history(limit=100)
-        st.table(styled(log.drop(columns=["before", "after"])))
+        names = record_names(snap, t)
+        show_table(ctx, audit_table(log, t, names), empty=t("table_empty"))
+        undoable = log[log["action"].isin(["add", "update", "delete"])]
+        said = {
+            int(r["id"]): f"{local_time_text(r['ts_utc'])} · {r['user']} · "
+            + describe_change(r, names, t)
+            for r in undoable.to_dict("records")
+        }
         entry = st.selectbox(
             t("register_undo_pick"),
-            log["id"].tolist(),
+            list(said),
             key="undo_id",
-            format_func=lambda i: " ".join(
-                map(str, log.set_index("id").loc[i][["ts_utc", "user", "action", "layer", "uid"]])
-            ),
+            format_func=said.get,
+            index=None,
+            placeholder=t("register_undo_placeholder"),
         )
-        if entry is not None and st.button(t("register_undo"), key="undo_go"):
+        if entry is not None and st.button(
+            t("register_undo_named", change=said[entry]), key="undo_go"
+        ):
             try:
                 editor.undo(int(entry))
             except GeoError as exc:
-                st.error(str(exc))
+                st.error(escape_markdown(exc))
             else:
-                st.session_state["register_saved"] = t("register_undone")
+                st.session_state["register_saved"] = t("register_undone_named", change=said[entry])
                 st.rerun()

@@ -7,7 +7,7 @@ import pandas as pd
 from shapely.geometry import LineString, Point
 
 TOWN = (14.139, 56.551)  # Älmhult centre, lon/lat
-DIO = (14.219, 56.636)
+DIO = (14.232, 56.646)  # SCB 2020 point of Diö tätort
 LIATORP = (14.266, 56.663)
 
 

@@ -144,3 +144,54 @@ def test_streamlit_keeps_xsrf_and_cors_on_and_uploads_capped() -> None:
     assert config["server"]["enableXsrfProtection"] is True
     assert config["server"]["enableCORS"] is True
     assert config["server"]["maxUploadSize"] <= 50
+
+
+def test_parallel_sign_ins_check_at_most_the_free_attempts(
+    accounts: AccountStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """24 wrong sign-ins at once under one name: the lock is checked and the attempt
+    counted in one transaction before any hash is checked, so no more than FREE_ATTEMPTS
+    passwords are tried whatever the interleaving, and then the right one is refused."""
+    import threading
+
+    import geo.accounts
+
+    real = geo.accounts._HASHER
+    checked: list[str] = []
+    guard = threading.Lock()
+
+    class CountingHasher:
+        def verify(self, stored: str, password: str) -> bool:
+            with guard:
+                checked.append(password)
+            return real.verify(stored, password)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+    monkeypatch.setattr(geo.accounts, "_HASHER", CountingHasher())
+    start = threading.Barrier(24)
+    outcomes: list[str] = []
+
+    def one(password: str) -> None:
+        start.wait()
+        try:
+            accounts.authenticate("planerare", password, now=1000.0)
+            result = "signed in"
+        except SignInError as exc:
+            result = "locked" if exc.locked else "wrong"
+        with guard:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=one, args=(f"guess-{i:02d}-xxxxxx",)) for i in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(outcomes) == 24
+    assert len(checked) <= FREE_ATTEMPTS, f"{len(checked)} passwords checked"
+    assert outcomes.count("wrong") == len(checked)
+    assert outcomes.count("locked") == 24 - len(checked)
+    with pytest.raises(SignInError) as refused:
+        accounts.authenticate("planerare", PASSWORD, now=1001.0)
+    assert refused.value.locked and len(checked) <= FREE_ATTEMPTS

@@ -47,3 +47,11 @@ def test_simplify_tracks_drops_vertices_within_tolerance():
     assert recs.tolist() == [0, 1]
     assert shapely.get_num_coordinates(lines[0]) < 20
     assert shapely.get_num_coordinates(lines[1]) == 2  # collinear middle point dropped
+
+
+def test_simplify_tracks_leaves_out_single_fix_records():
+    lon = np.array([14.10, 14.11, 14.20, 14.30, 14.31])
+    lat = np.array([56.55, 56.56, 56.60, 56.62, 56.63])
+    recs, lines = simplify_tracks(lon, lat, np.array([0, 0, 1, 2, 2]), 10.0)
+    assert recs.tolist() == [0, 2]
+    assert [shapely.get_num_coordinates(g) for g in lines] == [2, 2]

@@ -73,10 +73,10 @@ def test_kind_filter(snap):
 
 def test_balance_between_town_and_countryside(snap):
     b = balance(presence_by_area(snap, Filters(MAY), CoverageParams()))
-    assert b.town_population == 11682
+    assert b.town_population == 11003  # SCB 2020
     assert b.countryside_hours > b.town_hours  # the control and the track's far legs
     assert 0 < b.countryside_share_hours < 100
-    expected = (b.countryside_hours / b.countryside_population) / (b.town_hours / 11682)
+    expected = (b.countryside_hours / b.countryside_population) / (b.town_hours / 11003)
     assert b.ratio == pytest.approx(expected)
 
 

@@ -1,8 +1,12 @@
 import json
 
+import numpy as np
 import pandas as pd
+import shapely
 
 from geo.areas import builtin_areas
+from geo.crs import to_sweref
+from geo.geography import LOCALITIES, main_roads
 from geo.store import TimeRange
 
 
@@ -58,3 +62,51 @@ def test_presence_kinds_and_controls_on_the_named_roads(demo_store):
     notes = " ".join(presence.loc[presence["kind"] == "traffic_control", "note"])
     for road in ("Rv 23", "Lv 120", "Lv 124"):
         assert road in notes
+
+
+def test_countryside_patrols_drive_along_the_built_in_roads(demo_year):
+    """Beats on numbered roads stay on them (or in town); Virestad's and Hallaryd's beats,
+    which have no road in the built-in set, drive straight from Liatorp and Delary."""
+    presence = demo_year.presence
+    beats = presence[presence["note"].str.startswith("Landsbygd:", na=False)]
+    network = shapely.union_all(
+        [*main_roads().to_crs(3006).geometry, builtin_areas().to_crs(3006).geometry.iloc[0]]
+    )
+    on_roads = beats[~beats["note"].isin(["Landsbygd: virestad", "Landsbygd: hallaryd"])]
+    assert len(on_roads) > 200
+    pts = shapely.points(shapely.get_coordinates(on_roads.to_crs(3006).geometry.array))
+    assert (shapely.distance(network, pts) < 50).mean() > 0.99
+
+
+def test_village_stops_are_at_the_real_villages(demo_store):
+    """Stays in a village happen around its SCB point or church, not somewhere near it."""
+    fixes = demo_store.fixes()
+    for loc in LOCALITIES:
+        if loc.id == "almhult":
+            continue
+        here = fixes[fixes["area_id"] == loc.id]
+        assert len(here) > 0, loc.id
+        x, y = to_sweref(here["lon"].to_numpy(), here["lat"].to_numpy())
+        (px,), (py,) = to_sweref(np.array([loc.lon]), np.array([loc.lat]))
+        assert np.median(np.hypot(x - px, y - py)) < 300, loc.id
+
+
+def test_traffic_controls_stand_on_the_road_they_name(demo_year):
+    roads = main_roads().set_index("road").to_crs(3006).geometry
+    names = {"Rv 23": "Riksväg 23", "Lv 120": "Länsväg 120", "Lv 124": "Länsväg 124"}
+    names |= {"Väg 600": "Väg 600", "Väg 592": "Väg 592"}
+    controls = demo_year.presence[demo_year.presence["kind"] == "traffic_control"]
+    controls = controls.to_crs(3006)
+    checked = 0
+    for note, geom in zip(controls["note"], controls.geometry, strict=True):
+        road = next((names[k] for k in names if note.startswith(k)), None)
+        if road is not None:
+            assert roads[road].distance(geom) < 60, note
+            checked += 1
+    assert checked > 150
+
+
+def test_through_roads_pass_their_locality(demo_year):
+    places = {loc.name: shapely.Point(loc.lon, loc.lat) for loc in LOCALITIES}
+    for locality, line in zip(demo_year.roads["locality"], demo_year.roads.geometry, strict=True):
+        assert line.distance(places[locality]) < 1e-5, locality

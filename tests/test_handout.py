@@ -4,15 +4,33 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import time
+from unittest import mock
 
 import numpy as np
+import pandas as pd
 import pytest
+import streamlit as st
 from PIL import Image
+from streamlit.testing.v1 import AppTest
 
 from geo.filters import Filters, custom_period
-from geo.handout import PAPER, HandoutSpec, handout_html, live_link, render_pages
+from geo.handout import (
+    PAPER,
+    HandoutError,
+    HandoutSpec,
+    handout_html,
+    live_link,
+    render_pages,
+)
 from geo.i18n import translator
+from geo.roles import TIERS, Role
 from geo.snapshot import load_snapshot
+from geo.store import GeoPackageStore
+from geo.tiers import view_for
+from pages._session import Viewer
+from tests.conftest import ROOT
 from tests.leaks import coordinates, decoded, patrol_leaks
 
 T = translator("sv")
@@ -80,3 +98,63 @@ def test_only_the_asked_format_is_rendered(snap):
     assert png.startswith(b"\x89PNG") and pdf is None
     png, pdf, _ = render_pages(snap, HandoutSpec(YEAR, "dio"), T, ("pdf",))
     assert png is None and pdf.startswith(b"%PDF")
+
+
+def test_a_coarse_non_public_level_is_refused_clearly(snap):
+    """The municipality's weekly level cannot become the public one: a clear error, not a
+    KeyError from deep inside the tier code."""
+    weekly = view_for(snap, TIERS[Role.MUNICIPALITY], pd.Timestamp("2019-06-01", tz="UTC"))
+    with pytest.raises(HandoutError, match="public level"):
+        handout_html(weekly, HandoutSpec(YEAR, None), T)
+
+
+@pytest.fixture
+def app_env(demo_store, tmp_path, monkeypatch):
+    """The app on a copy of the demo store; the map component replaced (AppTest cannot
+    drive it), everything else real, Chromium included."""
+    path = tmp_path / "app.gpkg"
+    shutil.copy(demo_store.path, path)
+    monkeypatch.setenv("ALMHULT_STORE", str(path))
+    monkeypatch.setenv("ALMHULT_TILE_URL", "")
+    monkeypatch.setenv("ALMHULT_ACCOUNTS", str(tmp_path / "accounts.db"))
+    st.cache_resource.clear()
+    with mock.patch("streamlit_folium.st_folium", lambda *a, **k: {}):
+        yield path
+    st.cache_resource.clear()
+
+
+HANDOUT_FILES = {
+    "download_html": "medborgarlofte-2018-kommunen.html",
+    "download_png": "medborgarlofte-2018-kommunen.png",
+    "download_pdf": "medborgarlofte-2018-kommunen.pdf",
+}
+
+
+@pytest.mark.parametrize("role", ["police", "municipality", "council", None])
+def test_every_handout_format_for_every_role(app_env, role):
+    """The promise page makes every handout format as each role (None: a visitor)."""
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    if role:
+        now = time.time()
+        at.session_state["_viewer"] = Viewer(f"test-{role}", Role(role), "password")
+        at.session_state["_signed_in"] = now
+        at.session_state["_last_seen"] = now
+    at.run()
+    at.switch_page("pages/promise.py")
+    at.run()
+    assert not at.exception, at.exception
+    exact = load_snapshot(GeoPackageStore(app_env))
+    for label, file_name in HANDOUT_FILES.items():
+        [button] = [b for b in at.button if b.label == T(label)]
+        button.click().run()
+        assert not at.exception, f"{label} as {role}: {at.exception}"
+        assert not at.error, f"{label} as {role}: {[e.value for e in at.error]}"
+        data = at.session_state["_export_" + file_name][1]
+        if file_name.endswith(".html"):
+            doc = decoded(data)
+            assert "Ni sa – vi gjorde" in doc
+            assert patrol_leaks(doc, exact) == []
+        elif file_name.endswith(".png"):
+            assert data.startswith(b"\x89PNG")
+        else:
+            assert data.startswith(b"%PDF")

@@ -50,8 +50,10 @@ def test_every_enum_value_has_a_text(lang):
 
 
 def test_placeholders_and_default_language():
-    assert translator()("tip_hours", hours=2.5) == "2.5 timmar närvaro"
+    assert translator()("tip_hours", hours=2.5) == "2,5 timmar närvaro"
     assert translator("en")("tip_hours", hours=2.5) == "2.5 hours of presence"
+    assert translator()("tip_hours", hours=11682.0) == "11\u00a0682 timmar närvaro"
+    assert translator()("verdict_none", year="2019") == "Inget medborgarlöfte registrerat för 2019."
     with pytest.raises(ValueError, match="unknown language"):
         translator("de")
 

@@ -135,3 +135,61 @@ def test_draw_plugin_assets_are_local(demo_snap):
     localise(m, AssetMode.INLINE)
     html = m.get_root().render()
     assert check_offline(html) == [] and "cdnjs" not in html
+
+
+def test_layer_control_lists_only_named_layers_and_scale_is_metric(demo_snap):
+    m = build_base_map(demo_snap, NO_TILES, T)
+    f = Filters(period_for("year", demo_snap.extent().end))
+    table = presence_by_area(demo_snap, f, CoverageParams())
+    for group in build_layers(demo_snap, f, CoverageParams(), table, T).groups:
+        group.add_to(m)
+    control = folium.LayerControl()
+    control.add_to(m)
+    html = m.get_root().render()
+    names = list(control.overlays) + list(control.base_layers)
+    assert names == [
+        T("layer_areas"),
+        T("layer_presence"),
+        T("layer_roads"),
+        T("layer_controls"),
+        T("layer_spots"),
+    ]
+    assert "imperial: false" in html and "L.control.scale()" not in html
+
+
+def test_gesture_handling_is_served_locally_and_in_the_language(demo_snap):
+    html = build_base_map(demo_snap, NO_TILES, translator("sv")).get_root().render()
+    assert "/app/static/node_modules/leaflet-gesture-handling/dist/" in html
+    assert "gestureHandling.enable()" in html
+    assert "Använd två fingrar" in re.sub(
+        r"\\u([0-9a-fA-F]{4})", lambda g: chr(int(g.group(1), 16)), html
+    )
+    assert check_offline(html) == []
+
+
+def test_place_views_zoom_to_a_village(demo_snap):
+    from geo.mapview.basemap import place_views, selection_view
+
+    views = place_views(demo_snap)
+    (lat, lon), zoom = views["dio"]
+    whole = views[""]
+    assert 56.6 < lat < 56.7 and 14.1 < lon < 14.3 and zoom >= 13 > whole[1]
+    assert selection_view(demo_snap, ("dio",)) == views["dio"]
+    assert selection_view(demo_snap, None) == whole
+
+
+def test_areas_outside_the_filter_are_neutral_not_gaps(demo_snap):
+    from geo.mapview import style
+
+    f = Filters(custom_period("2018-05-01", "2018-05-31"), areas=("dio",))
+    table = presence_by_area(demo_snap, f, CoverageParams())
+    group = build_layers(demo_snap, f, CoverageParams(), table, T).groups[0]
+    (geojson,) = group._children.values()
+    styles = {
+        f["properties"]["tip"].split("</b>")[0][3:]: f["properties"]["style"]
+        for f in geojson.data["features"]
+    }
+    assert styles["Diö"]["fillColor"] != style.OUTSIDE_SELECTION
+    others = [s for name, s in styles.items() if name != "Diö"]
+    assert all(s["fillColor"] == style.OUTSIDE_SELECTION for s in others)
+    assert all(s["color"] != style.NO_PRESENCE for s in others)

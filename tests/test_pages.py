@@ -72,23 +72,43 @@ def run(
     return at
 
 
-def test_overview_shows_headline_map_and_tables(app_env):
+def test_overview_shows_verdict_headline_map_and_tables(app_env):
     at = run()
-    assert "Landsbygden fick" in at.markdown[0].value
+    assert at.markdown[0].value == "**Löftet 2018 hålls delvis: 3 av 4 åtaganden uppfyllda.**"
+    assert at.markdown[1].value == (
+        "**Landsbygden fick 40\u00a0% av närvarotimmarna år 2018; där bor 35\u00a0% av invånarna.**"
+    )
     assert len(app_env) == 1
     kw = app_env[0]
     assert kw["returned_objects"] == []  # pan and zoom never rerun the page
     assert len(kw["feature_group_to_add"]) == 5
-    assert at.metric[2].value == "4"  # four villages without presence in the last 4 weeks
+    assert at.metric[1].value == "1,22"  # Swedish decimal comma
+    assert at.metric[2].value == "2"  # Göteryd and Hallaryd: no presence in the last 4 weeks
+    assert at.metric[2].label == "Orter utan närvaro de senaste 4 veckorna"
     assert "Hallaryd" in at.warning[0].value
-    assert len(at.table) == 3
+    assert len(at.dataframe) == 3
+
+
+def test_area_filter_zooms_the_map_and_the_headline_follows(app_env):
+    at = run(areas=["dio"], period_pick="month")
+    kw = app_env[-1]
+    assert kw["zoom"] >= 13 and abs(kw["center"][0] - 56.63) < 0.05  # Diö, not the whole
+    assert at.metric[0].label == "Urvalets andel av närvaron"
+    sentence = at.markdown[1].value
+    assert sentence.startswith("**Diö fick ") and "i december 2018" in sentence
+    assert at.dataframe[0].value.iloc[:, 0].tolist() == ["Diö"]
+    (geojson,) = kw["feature_group_to_add"][0]._children.values()
+    tips = [f["properties"]["tip"] for f in geojson.data["features"]]
+    outside = [tip for tip in tips if "Utanför urvalet" in tip]
+    assert len(outside) == len(tips) - 1  # every other area neutral, not a gap
 
 
 def test_coverage_page_in_english(app_env):
     at = run("pages/coverage.py", lang="en")
     assert at.title[0].value == "Coverage by area"
-    assert len(at.table) == 6
+    assert len(at.dataframe) == 6  # areas, weeks, gaps, spots, roads, controls
     assert "The countryside got" in at.markdown[0].value
+    assert at.expander[0].label == "Show the table (53 rows)"  # ISO weeks 1 to 1 (2019)
 
 
 def test_url_parameters_set_the_filters(app_env):
@@ -101,22 +121,22 @@ def test_url_parameters_set_the_filters(app_env):
     at.query_params["areas"] = "dio"
     at.run()
     assert not at.exception
-    assert at.sidebar.caption[0].value.startswith("2018-05-01 – 2018-05-31")
-    assert at.table[0].value.iloc[:, 0].tolist() == ["Diö"]
+    assert at.sidebar.caption[0].value == "Vald period: i maj 2018 (2018-05-01 – 2018-05-31)"
+    assert at.dataframe[0].value.iloc[:, 0].tolist() == ["Diö"]
 
 
 def test_filter_change_updates_the_tables(app_env):
     # (AppTest loses sidebar widgets on a rerun under st.navigation, so two fresh runs
     # with different filter state stand in for a click; tests/browser clicks for real.)
-    before = run().table[0].value
-    after = run(period_pick="4weeks").table[0].value
+    before = run().dataframe[0].value
+    after = run(period_pick="4weeks").dataframe[0].value
     assert not before.equals(after)
     assert after.iloc[:, 4].sum() < before.iloc[:, 4].sum()  # fewer hours in 4 weeks than a year
 
 
 def test_headline_counts_spots_without_follow_up(app_env):
     at = run()
-    assert at.metric[3].value == "13 / 40"  # of the 40 demo spots, 13 get no presence nearby
+    assert at.metric[3].value == "13 av 40"  # of the 40 demo spots, 13 get no presence nearby
 
 
 def test_tiles_can_be_switched_off(app_env, monkeypatch):
@@ -156,14 +176,14 @@ def test_promise_page_shows_the_scorecard(app_env):
     at = run("pages/promise.py")
     assert at.title[0].value == "Medborgarlöfte"
     texts = " ".join(m.value for m in at.markdown)
-    assert ":material/error:" in texts and ":material/check_circle:" in texts  # behind, met
+    assert ":red[●]" in texts and ":green[●]" in texts  # behind, met
     labels = [b.label for b in at.button]
     assert {"HTML (fungerar offline)", "PNG", "PDF"} <= set(labels)
 
 
 def test_public_visitor_sees_the_public_tier_and_no_edit_pages(app_env):
     at = run(role=None)
-    assert "Offentlig nivå" in at.info[0].value
+    assert "Offentlig nivå" in at.caption[0].value
     assert "Inte inloggad" in at.sidebar.caption[0].value
     kw = app_env[-1]
     assert len(kw["feature_group_to_add"]) == 3  # areas, roads, spots: no patrols or controls
@@ -174,7 +194,7 @@ def test_public_visitor_sees_the_public_tier_and_no_edit_pages(app_env):
 
 def test_council_tables_hold_months_and_no_time_of_day(app_env):
     at = run("pages/coverage.py", role="council")
-    text = " ".join(str(tbl.value.to_csv()) for tbl in at.table)
+    text = " ".join(str(tbl.value.to_csv()) for tbl in at.dataframe)
     assert not re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text)
     assert re.search(r"\b2018-\d{2}\b", text)
     overview = run(role="council")  # (the sidebar is only there on a first run)
@@ -191,14 +211,14 @@ def test_municipality_registers_spots_but_not_patrols(app_env):
         "Ändra problemplats",
         "Ändringslogg",
     ]
-    assert "Kommunens nivå" in run(role="municipality").info[0].value
+    assert "Kommunens nivå" in run(role="municipality").caption[0].value
 
 
 def test_expired_session_falls_back_to_the_public(app_env):
     state = signed_in("police")
     state["_last_seen"] = time.time() - 31 * 60
     at = run(role=None, **state)
-    assert "Offentlig nivå" in at.info[0].value
+    assert "Offentlig nivå" in at.caption[0].value
     assert "Sessionen har gått ut" in at.sidebar.warning[0].value
 
 
@@ -207,10 +227,10 @@ def test_sign_in_required_shows_only_the_form(app_env, monkeypatch):
     st.cache_resource.clear()
     at = run(role=None)
     assert "kräver inloggning" in at.info[0].value
-    assert len(at.table) == 0 and len(app_env) == 0  # no map, no figures
+    assert len(at.dataframe) == 0 and len(app_env) == 0  # no map, no figures
 
 
 def test_police_reads_the_audit_log(app_env):
     at = run("pages/audit.py")
     assert at.title[0].value == "Logg"
-    assert "action" in at.table[0].value.columns
+    assert list(at.dataframe[0].value.columns) == ["När", "Vem", "Vad"]

@@ -135,3 +135,41 @@ def test_evidence_records_behind_the_numbers(snap):
     assert narcotics["target_group"].tolist() == ["youth", "parents"]
     civil = evidence_records(snap, 2018, "civil_society_partners")
     assert civil["civil_society"].tolist() == ["", "Föräldranätverket", "Grannsamverkan"]
+
+
+def test_status_never_contradicts_the_numbers_shown(demo_store):
+    from geo.promise import progress_text
+
+    snap = load_snapshot(demo_store)
+    sv = translator("sv")
+    cards = {c.id: c for c in scorecard(snap, 2018, pd.Timestamp("2019-01-01", tz="UTC"), sv)}
+    presence = cards["presence"]
+    # every month had presence in both, but 2 of 10 villages had none at the end: the
+    # figure that makes it "behind" is shown, not only "12 av 12"
+    assert progress_text(presence, sv) == "12 av 12 mån. · 8 av 10 orter"
+    for card in cards.values():
+        below = [p for p in card.figures() if p.target is not None and p.progress < p.target]
+        assert (card.status == "met") == (not below), (card.id, card.figures())
+
+
+def test_verdict_counts_the_scorecard(demo_store):
+    from geo.promise import verdict
+
+    snap = load_snapshot(demo_store)
+    sv = translator("sv")
+    cards = scorecard(snap, 2018, pd.Timestamp("2019-01-01", tz="UTC"), sv)
+    assert verdict(cards, 2018, sv) == "Löftet 2018 hålls delvis: 3 av 4 åtaganden uppfyllda."
+    met = [c for c in cards if c.status == "met"]
+    assert verdict(met, 2018, sv) == "Löftet 2018 hålls: alla 3 åtaganden är uppfyllda."
+    assert verdict([], 2019, sv) == "Inget medborgarlöfte registrerat för 2019."
+    assert verdict(cards, 2018, translator("en")).startswith("The 2018 promise is partly kept")
+
+
+def test_months_without_logged_data_are_missing_not_zero(demo_store):
+    from geo.promise import monthly_presence
+
+    snap = load_snapshot(demo_store)
+    before = monthly_presence(snap, 2017)  # the demo store starts in 2018
+    assert before[["town_hours", "countryside_hours", "controls"]].isna().all().all()
+    year = monthly_presence(snap, 2018)
+    assert year["town_hours"].notna().all() and (year["town_hours"] > 0).all()

@@ -200,7 +200,7 @@ def test_gdal_reads_what_sqlite_wrote(store, demo_year):
         store.path, layer="problem_spots", bbox=(14.10, 56.53, 14.18, 56.57)
     )
     assert len(frame) > 0
-    assert set(frame["area_id"]) <= {"almhult", "land_almhult"}
+    assert set(frame["area_id"]) <= {"almhult", "land_stenbrohult"}
 
 
 def test_demo_is_seeded_and_repeatable(demo_year):

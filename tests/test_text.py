@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from geo.text import escape_markdown
+from geo.text import WORD_JOINER, escape_markdown
 
 
 @pytest.mark.parametrize(
@@ -18,7 +18,7 @@ from geo.text import escape_markdown
 def test_no_markdown_punctuation_is_left_unescaped(text):
     out = escape_markdown(text)
     # Every special character is preceded by a backslash: remove the escapes, get the text.
-    assert re.sub(r"\\(.)", r"\1", out) == text
+    assert re.sub(r"\\(.)", r"\1", out).replace(WORD_JOINER, "") == text
     assert not re.search(r"(?<!\\)[\[\]()<>!:*_`~$]", out)
 
 
@@ -26,3 +26,13 @@ def test_missing_values_and_line_breaks():
     assert escape_markdown(None) == ""
     assert escape_markdown(float("nan")) == ""
     assert escape_markdown("rad ett\n# rad två") == r"rad ett \# rad två"
+
+
+def test_bare_addresses_cannot_autolink():
+    # GFM links these after resolving escapes; a word joiner breaks each pattern.
+    out = escape_markdown("se http://evil.example, WWW.evil.example och ond@evil.example")
+    plain = re.sub(r"\\(.)", r"\1", out)
+    assert "http://" not in plain and "www." not in plain.lower() and "@e" not in plain
+    assert plain.replace(WORD_JOINER, "") == (
+        "se http://evil.example, WWW.evil.example och ond@evil.example"
+    )

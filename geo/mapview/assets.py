@@ -29,6 +29,12 @@ LOCAL_FILES: dict[str, str] = {
     "jquery": "node_modules/jquery/dist/jquery.min.js",
     "leaflet_draw_js": "node_modules/leaflet-draw/dist/leaflet.draw.js",
     "leaflet_draw_css": "node_modules/leaflet-draw/dist/leaflet.draw.css",
+    "leaflet_gesture_handling": (
+        "node_modules/leaflet-gesture-handling/dist/leaflet-gesture-handling.min.js"
+    ),
+    "leaflet_gesture_handling_css": (
+        "node_modules/leaflet-gesture-handling/dist/leaflet-gesture-handling.min.css"
+    ),
 }
 UNUSED = {
     "bootstrap",

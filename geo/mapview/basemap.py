@@ -8,11 +8,13 @@ the map still shows the municipality, roads and names from our own data.
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 
 import folium
 import geopandas as gpd
 from branca.element import MacroElement, Template
+from folium.elements import JSCSSMixin
 
 from geo.config import Settings
 from geo.crs import latlon
@@ -29,6 +31,57 @@ from geo.snapshot import Snapshot
 def main_roads() -> gpd.GeoDataFrame:
     """Built-in main roads (EPSG:4326, approximate courses)."""
     return gpd.read_file(ROADS_FILE, engine="pyogrio")
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (folium's shows miles too)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
+class GestureHandling(JSCSSMixin, MacroElement):
+    """On touch screens and narrow windows a one-finger swipe scrolls the page, not the
+    map: two fingers move it (``leaflet-gesture-handling``, served locally). Wide
+    screens with a mouse keep dragging and wheel zoom."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            if (!map.gestureHandling) { return; }
+            var narrow = window.matchMedia("(pointer: coarse), (max-width: 700px)").matches;
+            try {  // the map's iframe may be wider than the phone's page says
+                narrow = narrow || window.parent.innerWidth <= 700;
+            } catch (e) {}
+            if (!narrow) { return; }
+            map.options.gestureHandlingOptions = {text: {{ this.texts_json }}, duration: 1200};
+            map.gestureHandling.enable();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+    default_js = [("leaflet_gesture_handling", "")]
+    default_css = [("leaflet_gesture_handling_css", "")]
+
+    def __init__(self, t: Translate) -> None:
+        super().__init__()
+        self._name = "GestureHandling"
+        texts = {
+            "touch": t("map_gesture_touch"),
+            "scroll": t("map_gesture_scroll"),
+            "scrollMac": t("map_gesture_scroll_mac"),
+        }
+        self.texts_json = json.dumps(texts).replace("</", "<\\/")
 
 
 class Legend(MacroElement):
@@ -82,6 +135,7 @@ def legend_html(t: Translate, *, open_: bool = True, public: bool = False) -> st
     for lo, hi, colour in zip(style.COVERAGE_BREAKS, bounds, style.COVERAGE_COLOURS, strict=True):
         parts.append(_swatch(colour, f"{lo:g}–{hi:g} %"))
     parts.append(_swatch("#ffffff", t("legend_no_presence"), outline=style.NO_PRESENCE))
+    parts.append(_swatch(style.OUTSIDE_SELECTION, t("legend_outside_selection")))
     if not public:
         parts.append(f"<b>{esc(t('layer_presence'))}</b>")
         parts.append(_swatch(style.TRACK_COLOURS["car_patrol"], t("kind_car_patrol"), line=True))
@@ -134,7 +188,7 @@ def build_base_map(
         zoom_start=10,
         tiles=None,
         prefer_canvas=True,
-        control_scale=True,
+        control_scale=False,  # MetricScale below: no miles
         max_zoom=18,
         min_zoom=8,
     )
@@ -151,6 +205,7 @@ def build_base_map(
         _geojson(muni.array, [{"style": {"color": "#222", "weight": 2, "fill": False}}]),
         style_function=lambda f: f["properties"]["style"],
         interactive=False,
+        control=False,  # not a layer to switch off (and unnamed in the layer control)
     ).add_to(m)
     roads = main_roads()
     folium.GeoJson(
@@ -187,6 +242,8 @@ def build_base_map(
         ).add_to(m)
     m.fit_bounds([latlon(*snap.municipality.bounds[:2]), latlon(*snap.municipality.bounds[2:])])
     Legend(legend_html(t, open_=legend_open, public=public)).add_to(m)
+    MetricScale().add_to(m)
+    GestureHandling(t).add_to(m)
     return localise(m, mode)
 
 
@@ -203,3 +260,48 @@ def build_full_map(
         group.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return localise(m, mode)
+
+
+def view_for_bounds(
+    bounds: tuple[float, float, float, float], width_px: int = 700, height_px: int = 560
+) -> tuple[tuple[float, float], int]:
+    """Centre (lat, lon) and the largest whole Web Mercator zoom that shows ``bounds``
+    (minx, miny, maxx, maxy in EPSG:4326) in a map of about ``width_px`` × ``height_px``,
+    with a margin; between zoom 9 and 15."""
+    minx, miny, maxx, maxy = bounds
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    dx = max(maxx - minx, 1e-4) * 1.2
+    dy = max(merc(maxy) - merc(miny), 1e-6) * 1.2
+    zoom_x = math.log2(width_px * 360 / (dx * 256))
+    zoom_y = math.log2(height_px * 2 * math.pi / (dy * 256))
+    zoom = int(min(max(math.floor(min(zoom_x, zoom_y)), 9), 15))
+    return latlon((minx + maxx) / 2, (miny + maxy) / 2), zoom
+
+
+def place_views(snap: Snapshot) -> dict[str, tuple[tuple[float, float], int]]:
+    """Where the map goes for each place a user may pick: ``""`` the whole municipality,
+    then every area by id (villages, the town, countryside zones), then the named
+    localities of the built-in geography that are not areas themselves (by name)."""
+    views = {"": view_for_bounds(tuple(snap.municipality.bounds))}
+    for area_id, geom in zip(snap.areas["id"], snap.areas.geometry, strict=True):
+        views[str(area_id)] = view_for_bounds(tuple(geom.bounds))
+    names = set(snap.areas["name"].astype(str))
+    for loc in LOCALITIES:
+        if loc.name not in names:
+            views[loc.name] = (latlon(loc.lon, loc.lat), 14)
+    return views
+
+
+def selection_view(
+    snap: Snapshot, areas: tuple[str, ...] | None
+) -> tuple[tuple[float, float], int]:
+    """The view that shows the chosen areas together (the whole municipality for None)."""
+    if not areas:
+        return view_for_bounds(tuple(snap.municipality.bounds))
+    chosen = snap.areas[snap.areas["id"].isin(areas)]
+    if chosen.empty:
+        return view_for_bounds(tuple(snap.municipality.bounds))
+    return view_for_bounds(tuple(chosen.total_bounds))

@@ -62,12 +62,17 @@ class LayerSet:
 
 
 def areas_layer(
-    snap: Snapshot, table: pd.DataFrame, days_in_period: int, t: Translate
+    snap: Snapshot,
+    table: pd.DataFrame,
+    days_in_period: int,
+    t: Translate,
+    chosen: tuple[str, ...] | None = None,
 ) -> folium.FeatureGroup:
     """Areas shaded by the share of days with presence; red outline where none.
 
     Tiers that know presence only by week or month shade by hours per 1,000 residents
-    relative to the best-served area instead (days are unknown there).
+    relative to the best-served area instead (days are unknown there). With areas
+    ``chosen`` (the area filter) the others are drawn neutral grey: not measured, not a gap.
     """
     fg = folium.FeatureGroup(name=t("layer_areas"), show=True)
     rows = table.set_index("area_id")
@@ -81,6 +86,19 @@ def areas_layer(
         snap.areas["approximate"],
         strict=True,
     ):
+        if chosen and area_id not in chosen:
+            props.append(
+                {
+                    "tip": f"<b>{esc(name)}</b><br>{esc(t('tip_outside_selection'))}",
+                    "style": {
+                        "fillColor": style.OUTSIDE_SELECTION,
+                        "fillOpacity": 0.25,
+                        "weight": 1,
+                        "color": "#999999",
+                    },
+                }
+            )
+            continue
         r = rows.loc[area_id] if area_id in rows.index else None
         hours = float(r["hours"]) if r is not None else 0.0
         if by_days:
@@ -334,7 +352,7 @@ def build_layers(
 ) -> LayerSet:
     """All data layers for the current filters, in drawing order."""
     days = int(round((filters.period.end - filters.period.start) / pd.Timedelta(days=1)))
-    areas = areas_layer(snap, table, days, t)
+    areas = areas_layer(snap, table, days, t, filters.areas)
     roads = roads_layer(snap, filters, params, t)
     spots = spots_layer(snap, filters, params, t)
     if not snap.tier.exact_presence:  # only area figures: no patrol or control points

@@ -8,6 +8,7 @@ import numpy as np
 COVERAGE_BREAKS = (0.0, 10.0, 25.0, 50.0, 75.0)
 COVERAGE_COLOURS = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
 NO_PRESENCE = "#d73027"
+OUTSIDE_SELECTION = "#d9d9d9"  # areas left out by the area filter: neither good nor a gap
 
 HEX_COLOURS = ("#fff5eb", "#fdbe85", "#fd8d3c", "#d94701", "#8c2d04")
 

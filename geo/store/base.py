@@ -103,6 +103,33 @@ class Store(Protocol):
         """Replace the areas and outline, and reassign every stored record to them."""
         ...
 
+    # Geography replacement (issue 10): one audited transaction, undoable.
+    def municipality_name(self) -> str:
+        """The stored municipality's name."""
+        ...
+
+    def replace_geography(
+        self,
+        areas: gpd.GeoDataFrame,
+        municipality: BaseGeometry,
+        *,
+        roads: gpd.GeoDataFrame | None = None,
+        name: str | None = None,
+        what: str = "areas",
+        user: str = "system",
+    ) -> int:
+        """Replace areas, outline (and roads if given) and reassign every record in one
+        transaction, keeping the old state in the audit log; return the entry's id."""
+        ...
+
+    def geography_before(self, audit_id: int) -> dict[str, object]:
+        """What a geography replacement replaced (refused if a later change stands)."""
+        ...
+
+    def undo_geography(self, audit_id: int, *, user: str = "system") -> int:
+        """Restore what a geography replacement replaced; return the new entry's id."""
+        ...
+
     def data_version(self) -> int:
         """A number that grows with every committed write (a cache key)."""
         ...

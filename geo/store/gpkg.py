@@ -12,6 +12,7 @@ and ``municipality`` (polygons), ``presence_fixes`` (attribute table: lon/lat de
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import time
@@ -53,6 +54,7 @@ _AREA_COLUMNS = [
     "population_estimated",
     "approximate",
     "note",
+    "source",
 ]
 
 
@@ -216,6 +218,7 @@ class GeoPackageStore:
 
     def _migrate(self) -> None:
         """Bring a file written by an older version up to the current schema (additive)."""
+        self._migrate_area_source()
         layers = {name for name, _ in pyogrio.list_layers(self.path)}
         for layer, schema in SCHEMAS.items():
             if layer not in layers:
@@ -401,6 +404,159 @@ class GeoPackageStore:
         first = np.where(shapely.get_type_id(geoms) == 0, geoms, first)
         xy = shapely.get_coordinates(first)
         return index.assign(xy[:, 0], xy[:, 1]).tolist()
+
+    # ------------------------------------------------------------------ geography replacement
+    # (issue 10) Replace outline/areas/roads in one audited transaction; undo restores the
+    # state saved in the audit entry. Self-contained: moves as one piece.
+    def _migrate_area_source(self) -> None:
+        """Files from before areas had a ``source`` column get one."""
+        with sqlite3.connect(self.path) as conn:
+            have = {r[1] for r in conn.execute('PRAGMA table_info("areas")')}
+            if "source" not in have:
+                conn.execute('ALTER TABLE "areas" ADD COLUMN "source" TEXT')
+
+    def municipality_name(self) -> str:
+        """The stored municipality's name (``Älmhults kommun``)."""
+        with self._read() as conn:
+            row = conn.execute("SELECT name FROM municipality ORDER BY fid LIMIT 1").fetchone()
+        return str(row[0]) if row and row[0] else ""
+
+    def replace_geography(
+        self,
+        areas: gpd.GeoDataFrame,
+        municipality: BaseGeometry,
+        *,
+        roads: gpd.GeoDataFrame | None = None,
+        name: str | None = None,
+        what: str = "areas",
+        user: str = "system",
+    ) -> int:
+        """Replace areas and outline (and, given ``roads``, every through-traffic road),
+        reassign every stored record, in one transaction; return the audit entry's id.
+
+        The entry (action ``replace_geography``, layer ``geography``, uid ``what``) keeps
+        the previous areas, outline, name and, if replaced, roads, so
+        :meth:`undo_geography` can restore them. Roads are validated against the new
+        outline (EPSG:4326) before anything is written.
+        """
+        frame = self._area_frame(areas)
+        index = AreaIndex(frame)
+        clean = roads
+        if roads is not None and len(roads):
+            clean = validate("roads", roads, municipality)
+        with self._write() as conn:
+            old_name = conn.execute("SELECT name FROM municipality LIMIT 1").fetchone()
+            old_muni = conn.execute("SELECT geom FROM municipality LIMIT 1").fetchone()
+            old_areas = pd.read_sql_query("SELECT * FROM areas ORDER BY fid", conn)
+            old_geoms = blob.decode(old_areas.pop("geom").tolist())
+            before: dict[str, object] = {
+                "name": old_name[0] if old_name else None,
+                "municipality": blob.decode([old_muni[0]])[0].wkt,
+                "areas": gpd.GeoDataFrame(
+                    old_areas.drop(columns="fid"), geometry=old_geoms, crs=WGS84
+                ).to_json(drop_id=True),
+            }
+            if clean is not None:
+                before["roads"] = self._select(conn, "roads", "", []).to_json(drop_id=True)
+            new_name = name or (old_name[0] if old_name else "")
+            conn.execute("DELETE FROM areas")
+            conn.execute("DELETE FROM municipality")
+            self._insert_rows(
+                conn, "areas", frame.drop(columns="geometry"), _as_multi(frame.geometry.array)
+            )
+            muni = _as_multi(np.array([municipality], dtype=object))
+            self._insert_rows(conn, "municipality", pd.DataFrame({"name": [new_name]}), muni)
+            if clean is not None:
+                conn.execute("DELETE FROM roads")
+                if len(clean):
+                    stored = self._to_stored("roads", clean)
+                    now = _now_text()
+                    stored = stored.assign(
+                        version=1, created_utc=now, updated_utc=now, updated_by=user
+                    )
+                    geoms = np.asarray(clean.geometry.array, dtype=object)
+                    self._insert_rows(conn, "roads", stored, geoms)
+            self._reassign(conn, index)
+            conn.execute(
+                "INSERT INTO meta VALUES ('areas_version', 1) ON CONFLICT(key) "
+                "DO UPDATE SET value = value + 1"
+            )
+            after = {
+                "areas": list(frame["id"]),
+                "roads": None if clean is None else len(clean),
+                "state": self._geography_state(conn),
+            }
+            self._audit(
+                conn, user, "replace_geography", "geography", what, json.dumps(before), after
+            )
+            return int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
+
+    @staticmethod
+    def _geography_state(conn: sqlite3.Connection) -> str:
+        """A fingerprint of the stored areas and outline (ids, names, shapes)."""
+        digest = hashlib.sha256()
+        for table, cols in (("areas", "id, name, kind, geom"), ("municipality", "name, geom")):
+            for row in conn.execute(f"SELECT {cols} FROM {_quote(table)} ORDER BY fid"):
+                digest.update(repr(row).encode("utf-8"))
+        return digest.hexdigest()
+
+    def geography_before(self, audit_id: int) -> dict[str, object]:
+        """The state a ``replace_geography`` entry replaced: ``areas`` (GeoDataFrame),
+        ``municipality`` (geometry), ``name``, ``roads`` (GeoDataFrame or None), ``what``.
+        Raises :class:`GeoError` when the entry is not a replacement or a later change
+        (another replacement, or a road edit after a road replacement) stands in the way."""
+        with self._read() as conn:
+            entry = conn.execute(
+                "SELECT action, uid, before, after FROM audit WHERE fid = ?", [int(audit_id)]
+            ).fetchone()
+            if entry is None:
+                raise NotFoundError("audit", str(audit_id))
+            if entry[0] != "replace_geography":
+                raise GeoError(f"audit entry {audit_id} is not a geography replacement")
+            state = json.loads(entry[2])
+            # Undoable while the geography is as that entry left it (later replacements
+            # undone count as gone) and, if it replaced the roads, no road changed since.
+            current = self._geography_state(conn)
+            roads_changed = conn.execute(
+                "SELECT COUNT(*) FROM audit WHERE fid > ? AND layer = 'roads'",
+                [int(audit_id)],
+            ).fetchone()[0]
+        later = json.loads(entry[3]).get("state") != current
+        if later or ("roads" in state and roads_changed):
+            raise GeoError(
+                f"the geography changed again after entry {audit_id}; undo the later change first"
+            )
+
+        def frame(text: str) -> gpd.GeoDataFrame:
+            features = json.loads(text)["features"]
+            if not features:
+                return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
+            return gpd.GeoDataFrame.from_features(features, crs=WGS84)
+
+        return {
+            "what": entry[1],
+            "name": state["name"],
+            "municipality": shapely.from_wkt(state["municipality"]),
+            "areas": frame(state["areas"]),
+            "roads": frame(state["roads"]) if "roads" in state else None,
+        }
+
+    def undo_geography(self, audit_id: int, *, user: str = "system") -> int:
+        """Restore what a ``replace_geography`` entry replaced (itself a replacement,
+        audited and undoable); return the new audit entry's id."""
+        state = self.geography_before(audit_id)
+        roads = state["roads"]
+        if isinstance(roads, gpd.GeoDataFrame) and len(roads):
+            keep = ["uid", *SCHEMAS["roads"].field_names, "geometry"]
+            roads = roads[[c for c in keep if c in roads.columns]]
+        return self.replace_geography(
+            state["areas"],  # type: ignore[arg-type]
+            state["municipality"],  # type: ignore[arg-type]
+            roads=roads,  # type: ignore[arg-type]
+            name=str(state["name"] or ""),
+            what=f"undo:{audit_id}",
+            user=user,
+        )
 
     # ------------------------------------------------------------------ writes
     def _insert_rows(

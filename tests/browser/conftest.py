@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,22 +64,19 @@ def app_store(demo_store: GeoPackageStore, tmp_path_factory: pytest.TempPathFact
     return path
 
 
-@pytest.fixture(scope="session")
-def app_url(app_store: Path) -> Iterator[str]:
-    folder = app_store.parent
-    path = app_store
-    accounts = AccountStore(folder / "accounts.db")
-    for role, (name, password) in ACCOUNTS.items():
-        accounts.add(name, role, password)
-    accounts.add(*LOCKOUT_USER[:1], "police", LOCKOUT_USER[1])
+@contextmanager
+def running_app(store: Path, accounts: Path, **env: str) -> Iterator[str]:
+    """A Streamlit server on a free loopback port for ``store`` and ``accounts`` (no
+    tiles), yielding its URL; its output goes to ``streamlit.log`` beside the store."""
     port = _free_port()
     env = {
         **os.environ,
-        "ALMHULT_STORE": str(path),
+        "ALMHULT_STORE": str(store),
         "ALMHULT_TILE_URL": "",
-        "ALMHULT_ACCOUNTS": str(folder / "accounts.db"),
+        "ALMHULT_ACCOUNTS": str(accounts),
+        **env,
     }
-    log = open(folder / "streamlit.log", "w")  # noqa: SIM115 - closed at teardown
+    log = open(store.parent / "streamlit.log", "w")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -116,6 +114,17 @@ def app_url(app_store: Path) -> Iterator[str]:
         proc.terminate()
         proc.wait(20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_store: Path) -> Iterator[str]:
+    folder = app_store.parent
+    accounts = AccountStore(folder / "accounts.db")
+    for role, (name, password) in ACCOUNTS.items():
+        accounts.add(name, role, password)
+    accounts.add(*LOCKOUT_USER[:1], "police", LOCKOUT_USER[1])
+    with running_app(app_store, folder / "accounts.db") as url:
+        yield url
 
 
 @dataclass

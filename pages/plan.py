@@ -1,0 +1,244 @@
+"""Veckoplan (police only): the week's inputs, the plan and its expected effect, the
+shifts' stops, files for the car, and saving the plan for planned-against-done."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from geo.editing import Editor
+from geo.errors import ConflictError, GeoError, ValidationError
+from geo.handout import CHROMIUM
+from geo.plan import PlanInputError, PlanRequest, default_shifts, make_plan
+from geo.plan.effect import statement
+from geo.plan.export import plan_csv, plan_gpx, plan_html, plan_pdf, stop_rows, tour_rows
+from geo.plan.model import (
+    PLAN_KINDS,
+    SHIFT_NAMES,
+    default_week,
+    hours_from_values,
+    shifts_from_rows,
+)
+from geo.plan.record import save_plan
+from geo.roles import Role
+from geo.text import escape_markdown
+from pages._session import current_context
+
+ctx = current_context()
+t, snap, params = ctx.t, ctx.snap, ctx.params
+if ctx.tier.role != Role.POLICE or not snap.tier.exact_presence:
+    st.error(t("plan_err_tier"))
+    st.stop()
+
+names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
+days = [t(f"plan_day_{d}") for d in range(7)]
+shift_labels = {t("plan_shift_" + n): n for n in SHIFT_NAMES}
+DEFAULT_HOURS = {"car_patrol": 40.0, "foot_patrol": 16.0, "traffic_control": 12.0}
+
+st.title(t("page_plan"))
+st.caption(t("plan_caption"))
+st.caption(
+    t(
+        "plan_rules",
+        weeks=params.gap_weeks,
+        radius=int(params.spot_radius_m),
+        days=params.spot_days,
+        dwell=int(params.dwell_minutes),
+    )
+)
+if "plan_seed" not in st.session_state:
+    st.session_state["plan_seed"] = secrets.randbelow(1_000_000)
+
+
+def _reroll() -> None:
+    """A new seed; the last inputs are planned again with it."""
+    st.session_state["plan_seed"] = secrets.randbelow(1_000_000)
+    st.session_state["_plan_reroll"] = True
+
+
+def _shift_rows() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "day": days[s.day],
+                "name": t("plan_shift_" + s.name),
+                "start": s.start,
+                "hours": s.hours,
+                **{k: k in s.kinds for k in PLAN_KINDS},
+            }
+            for s in default_shifts()
+        ]
+    )
+
+
+st.subheader(t("plan_inputs"))
+with st.form("plan_form"):
+    c1, c2, c3 = st.columns(3)
+    week = c1.text_input(
+        t("plan_week"),
+        default_week(snap.extent().end, pd.Timestamp.now(tz="UTC")),
+        key="plan_week",
+        max_chars=8,
+    )
+    seed = c2.number_input(
+        t("plan_seed"), 0, 999_999_999, step=1, key="plan_seed", help=t("plan_seed_help")
+    )
+    control_minutes = c3.number_input(t("plan_control_minutes"), 15, 240, 45, 5)
+    hour_inputs = {
+        kind: column.number_input(
+            t("plan_hours_for", kind=t("kind_" + kind).lower()),
+            0.0,
+            168.0,
+            DEFAULT_HOURS[kind],
+            0.5,
+            key="plan_hours_" + kind,
+        )
+        for kind, column in zip(PLAN_KINDS, st.columns(3), strict=True)
+    }
+    exclude = st.multiselect(
+        t("plan_exclude"), list(names), key="plan_exclude", format_func=names.get
+    )
+    st.caption(t("plan_shifts"))
+    edited = st.data_editor(
+        _shift_rows(),
+        num_rows="dynamic",
+        hide_index=True,
+        key="plan_shift_editor",
+        column_config={
+            "day": st.column_config.SelectboxColumn(t("plan_col_day"), options=days),
+            "name": st.column_config.SelectboxColumn(
+                t("plan_col_name"), options=list(shift_labels)
+            ),
+            "start": st.column_config.TextColumn(t("plan_col_start"), max_chars=5),
+            "hours": st.column_config.NumberColumn(t("plan_col_hours"), min_value=0.5),
+            **{k: st.column_config.CheckboxColumn(t("kind_" + k)) for k in PLAN_KINDS},
+        },
+    )
+    submitted = st.form_submit_button(t("plan_make"), type="primary")
+st.button(t("plan_reroll"), on_click=_reroll, key="plan_reroll")
+
+request: PlanRequest | None = None
+if submitted:
+    try:
+        rows = [
+            {
+                **r,
+                "day": days.index(r["day"]) if r["day"] in days else None,
+                "name": shift_labels.get(r["name"], r["name"]),
+            }
+            for r in edited.to_dict("records")
+        ]
+        request = PlanRequest(
+            week=week.strip(),
+            hours=hours_from_values(hour_inputs),
+            shifts=shifts_from_rows(rows),
+            params=params,
+            seed=int(seed),
+            exclude=tuple(exclude),
+            control_minutes=float(control_minutes),
+        )
+    except PlanInputError as err:
+        st.error(
+            t(
+                "plan_err_" + err.code,
+                row=err.row,
+                field=t("kind_" + err.field) if err.field in PLAN_KINDS else err.field,
+                **err.values,
+            )
+        )
+elif st.session_state.pop("_plan_reroll", False) and "_plan_request" in st.session_state:
+    request = replace(st.session_state["_plan_request"], seed=st.session_state["plan_seed"])
+
+if request is not None:
+    try:
+        st.session_state["_plan"] = make_plan(snap, request)
+        st.session_state["_plan_request"] = request
+    except PlanInputError as err:
+        st.error(t("plan_err_" + err.code, row=err.row, field=err.field, **err.values))
+
+plan = st.session_state.get("_plan")
+if plan is None:
+    st.stop()
+
+req = plan.request
+st.subheader(t("plan_effect_title") + f" – {req.week}")
+st.info(statement(plan.before, plan.after, req.params.gap_weeks, t))
+used = plan.hours_by_kind()
+st.caption(
+    t(
+        "plan_hours_used",
+        car=round(used["car_patrol"], 1),
+        foot=round(used["foot_patrol"], 1),
+        control=round(used["traffic_control"], 1),
+        car_given=req.hours.get("car_patrol", 0),
+        foot_given=req.hours.get("foot_patrol", 0),
+        control_given=req.hours.get("traffic_control", 0),
+    )
+    + " · "
+    + t("plan_seed")
+    + f" {req.seed}"
+)
+if not plan.stops:
+    st.warning(t("plan_no_stops"))
+if plan.unplaced:
+    st.subheader(t("plan_unplaced"))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("plan_stop_place"): [u["name"] for u in plan.unplaced],
+                t("plan_stop_area"): [names.get(u["area_id"], "–") for u in plan.unplaced],
+                t("plan_stop_reason"): [t("plan_reason_" + u["reason"]) for u in plan.unplaced],
+            }
+        ),
+        hide_index=True,
+    )
+
+st.subheader(t("plan_tours"))
+st.dataframe(tour_rows(plan, t), hide_index=True)
+st.dataframe(stop_rows(plan, t, names, ctx.lang), hide_index=True)
+
+st.subheader(t("plan_downloads"))
+stem, lang = f"veckoplan-{req.week}", ctx.lang
+files = [
+    ("plan_download_html", "html", "text/html", lambda: plan_html(plan, t, names, lang).encode()),
+    ("plan_download_gpx", "gpx", "application/gpx+xml", lambda: plan_gpx(plan, t, names)),
+    ("plan_download_csv", "csv", "text/csv", lambda: plan_csv(plan, t, names, lang)),
+]
+if Path(CHROMIUM).exists():  # else the HTML page prints from any browser
+    pdf = ("plan_download_pdf", "pdf", "application/pdf", lambda: plan_pdf(plan, t, names, lang))
+    files.insert(0, pdf)
+for column, (label, ext, mime, make) in zip(st.columns(len(files)), files, strict=True):
+    with column:
+        ctx.export_button(t(label), make, f"{stem}.{ext}", mime, week=req.week, seed=req.seed)
+
+editor = Editor(ctx.store, ctx.viewer.name, ctx.tier)
+if editor.may_edit("plans") and st.button(t("plan_save"), key="plan_save"):
+    try:
+        version = save_plan(editor, plan, snap.plans)
+    except (ConflictError, ValidationError) as exc:
+        if isinstance(exc, ValidationError) and exc.field != "uid":
+            raise
+        st.error(t("plan_conflict"))
+    except GeoError as exc:
+        st.error(escape_markdown(str(exc)))
+    else:
+        st.success(t("plan_saved", week=req.week, version=version))
+
+if len(snap.plans):
+    st.subheader(t("plan_saved_plans"))
+    saved = snap.plans[["week", "seed", "version", "updated_by"]].sort_values("week")
+    st.dataframe(
+        saved.rename(
+            columns={
+                "week": t("plan_col_week"),
+                "seed": t("plan_seed"),
+                "version": t("plan_col_version"),
+                "updated_by": t("plan_col_saved_by"),
+            }
+        ),
+        hide_index=True,
+    )

@@ -1,0 +1,50 @@
+import numpy as np
+import pandas as pd
+
+from geo.numbers import (
+    column_formats,
+    decimals_needed,
+    integer,
+    month_name,
+    month_year,
+    number,
+    percent,
+    signed,
+)
+
+NBSP = "\u00a0"
+
+
+def test_swedish_and_english_numbers():
+    assert number(1.38, "sv") == "1,38" and number(1.38, "en") == "1.38"
+    assert number(11682, "sv") == f"11{NBSP}682" and number(11682.0, "en") == "11,682"
+    assert number(90.0, "sv") == "90"  # whole days without decimals
+    assert number(53861, "sv") == f"53{NBSP}861"
+    assert number(2018, "sv") == "2018"  # a year is never "2 018"
+    assert number(1.5, "sv", 2) == "1,50"
+    assert integer(11682.4, "sv") == f"11{NBSP}682"
+    assert number(np.float64(0.26), "sv") == "0,26" and number(np.int64(7), "sv") == "7"
+
+
+def test_missing_values_are_a_dash():
+    for missing in (None, float("nan"), pd.NA, pd.NaT, float("inf")):
+        assert number(missing, "sv") == "–"
+    assert percent(float("nan"), "sv") == "–"
+
+
+def test_percent_sign_and_months():
+    assert percent(41.2, "sv") == f"41{NBSP}%" and percent(41.2, "en") == "41%"
+    assert signed(1.04, "sv") == "+1" and signed(-2.54, "sv", 1) == "-2,5"
+    assert signed(0.2, "sv") == "0"
+    assert month_name(5, "sv") == "maj" and month_name(5, "en") == "May"
+    assert month_year("2018-09-03", "sv") == "september 2018"
+
+
+def test_table_formats_keep_numbers_numbers():
+    frame = pd.DataFrame(
+        {"name": ["a", "b"], "pop": [11682.0, float("nan")], "h": [1.25, 3.5], "n": [1, 2]}
+    )
+    assert decimals_needed(frame["pop"]) == 0 and decimals_needed(frame["h"]) == 2
+    formats = column_formats(frame, "sv")
+    assert set(formats) == {"pop", "h", "n"}
+    assert formats["pop"](11682.0) == f"11{NBSP}682" and formats["h"](3.5) == "3,50"
