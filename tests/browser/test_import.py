@@ -34,7 +34,7 @@ def test_upload_preview_commit_and_reupload(app_url, page_and_watch):
     page, watch = page_and_watch
     upload(page, app_url, "kontroller.csv", CSV)
     expect(page.get_by_text(T("import_rejected"))).to_be_visible(timeout=60_000)
-    rejected = page.locator("table").first
+    rejected = page.locator("table").first  # the grid's accessible table
     expect(rejected).to_contain_text("'igår' är ingen tidpunkt")
     expect(rejected).to_contain_text("'2018-03-25 02:30' finns inte i svensk tid")
     expect(rejected.locator("tbody tr").first.locator("td").first).to_have_text("3")
