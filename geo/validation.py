@@ -319,7 +319,7 @@ def check(
     uids[~given] = [new_uid() for _ in range(int((~given).sum()))]
     twice = pd.Series(uids).where(~c.bad).duplicated().to_numpy() & ~c.bad
     c.flag(twice, "uid", "imp_err_uid_twice", lambda p: {})
-    data.insert(0, "uid", uids)
+    data.insert(0, "uid", pd.array(uids, dtype=TEXT))  # Arrow text: a tenth of the memory
     if schema.spatial:
         return gpd.GeoDataFrame(data, geometry=geoms, crs=WGS84), c
     return data, c

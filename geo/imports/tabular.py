@@ -276,7 +276,9 @@ def prepare_table(
                 min(1.0, (row - 2) / total_rows), Message("imp_progress_rows", {"rows": row - 2})
             )
         chunk = next(chunks, None)
-    return _merge(layer, parts, rejected, notes, ignored, lang, _labels(mapping))
+    merged = _merge(layer, parts, rejected, notes, ignored, lang, _labels(mapping))
+    pa.default_memory_pool().release_unused()  # what the chunks used goes back to the system
+    return merged
 
 
 def _labels(mapping: dict[str, str]) -> dict[str, str]:

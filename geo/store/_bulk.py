@@ -20,7 +20,7 @@ import shapely
 
 BULK_ROWS = 5_000
 """From this many rows on, an insert suspends the per-row triggers."""
-INSERT_ROWS = 100_000
+INSERT_ROWS = 50_000
 """Rows turned into Python values and inserted at a time (bounds memory, not speed)."""
 
 

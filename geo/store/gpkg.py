@@ -23,6 +23,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyogrio
 import shapely
 from filelock import FileLock, Timeout
@@ -38,7 +40,7 @@ from geo.errors import (
     ValidationError,
 )
 from geo.fixes import FIX_COLUMNS, fixes_from_presence
-from geo.model import SCHEMAS, validate
+from geo.model import SCHEMAS, TEXT, validate
 from geo.store import _gpkg_blob as blob
 from geo.store._bulk import INSERT_ROWS, bulk_insert
 from geo.store.base import TimeRange
@@ -586,10 +588,11 @@ class GeoPackageStore:
     def _to_stored(layer: str, frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.drop(columns="geometry", errors="ignore").copy()
         for f in SCHEMAS[layer].fields:
-            if f.kind == "datetime":  # _TIME_FMT, by numpy (pandas' strftime is 20x slower)
-                utc = out[f.name].dt.tz_convert("UTC").dt.tz_localize(None)
-                text = np.char.add(np.datetime_as_string(utc.to_numpy("datetime64[s]")), "Z")
-                out[f.name] = pd.Series(text, index=out.index, dtype=object).where(utc.notna())
+            if f.kind == "datetime":  # by Arrow: pandas' strftime is 20x slower, and bigger
+                utc = pa.array(out[f.name].dt.tz_convert("UTC"), type=pa.timestamp("us", "UTC"))
+                seconds = utc.cast(pa.timestamp("s", "UTC"), safe=False)  # as %S: no fraction
+                text = pc.strftime(seconds, format=_TIME_FMT)
+                out[f.name] = pd.Series(text, index=out.index, dtype=TEXT)
             elif f.kind == "int":
                 out[f.name] = out[f.name].astype(object).where(out[f.name].notna(), None)
         return out
@@ -835,7 +838,7 @@ class GeoPackageStore:
             conn.executemany(
                 "INSERT INTO audit (ts_utc, user, action, layer, uid, before, after) "
                 "VALUES (?, ?, ?, ?, ?, NULL, NULL)",
-                [(now, user, action, layer, uid) for uid in stored["uid"]],
+                ((now, user, action, layer, uid) for uid in stored["uid"]),  # not all at once
             )
 
     def log_event(
