@@ -152,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run or (refused and args.all_or_nothing):
         print(Message("imp_cli_nothing_written").text(lang))
     elif any(r.accepted for r in results):
+        if args.progress or sys.stderr.isatty():
+            print(Message("import_writing").text(lang), file=sys.stderr, flush=True)
         store = store or GeoPackageStore(args.store)
         written = sum(len(commit(store, r, user=args.user)) for r in results)
         print(Message("imp_cli_written", {"n": written}).text(lang))
