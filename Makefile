@@ -44,6 +44,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_area_assignment.py
 	$(PY) bench/bench_coverage.py
+	$(PY) bench/bench_import.py
 
 demo: $(VENV)/.runtime
 	$(PY) -m geo.demo

@@ -589,7 +589,7 @@ class GeoPackageStore:
         out = frame.drop(columns="geometry", errors="ignore").copy()
         for f in SCHEMAS[layer].fields:
             if f.kind == "datetime":  # by Arrow: pandas' strftime is 20x slower, and bigger
-                utc = pa.array(out[f.name].dt.tz_convert("UTC"), type=pa.timestamp("us", "UTC"))
+                utc = pa.array(out[f.name].dt.tz_convert("UTC"))  # in the column's own unit
                 seconds = utc.cast(pa.timestamp("s", "UTC"), safe=False)  # as %S: no fraction
                 text = pc.strftime(seconds, format=_TIME_FMT)
                 out[f.name] = pd.Series(text, index=out.index, dtype=TEXT)
