@@ -39,11 +39,13 @@ layer = st.radio(
     t("import_layer"), layers, horizontal=True, format_func=lambda x: t("layer_" + x),
     key="import_layer",
 )  # fmt: skip
-with st.expander(t("imp_page_options"), expanded=False):
+kind = PresenceKind.CAR_PATROL.value
+if upload is not None and upload.name.lower().endswith(".gpx"):  # asked only where it applies
     kind = st.selectbox(
         t("import_gpx_kind"), [k.value for k in PresenceKind], format_func=lambda k: t("kind_" + k),
         key="import_kind",
     )  # fmt: skip
+with st.expander(t("imp_page_options"), expanded=False):
     running_clock = st.checkbox(
         t("imp_page_running_clock"), help=t("imp_page_running_clock_help"), key="import_clock"
     )

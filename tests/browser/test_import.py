@@ -78,3 +78,26 @@ def test_an_unreadable_map_file_is_one_plain_line(app_url, page_and_watch):
     body = page.locator("body").inner_text()
     assert "vsimem" not in body and "pyogrio" not in body and "Traceback" not in body
     assert watch.errors == [] and watch.outside == []
+
+
+def _gpx() -> bytes:
+    points = []
+    for i in range(21):
+        time = "" if i == 10 else f"<time>2018-06-05T06:{i:02d}:00Z</time>"
+        points.append(
+            f'<trkpt lat="{56.551 + 0.001 * i}" lon="{14.139 + 0.001 * i}">{time}</trkpt>'
+        )
+    return (
+        '<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
+        "<trk><name>Bil 7</name><trkseg>" + "".join(points) + "</trkseg></trk></gpx>"
+    ).encode()
+
+
+def test_a_partly_timed_gps_track(app_url, page_and_watch):
+    page, watch = page_and_watch
+    upload(page, app_url, "bil7.gpx", _gpx(), "application/gpx+xml")
+    expect(page.get_by_text(T("import_gpx_kind"))).to_be_visible(timeout=60_000)
+    note = page.get_by_text("1 av 21 punkter saknade tid", exact=False)
+    expect(note).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("button", name=T("import_commit", n=1))).to_be_visible()
+    assert watch.errors == [] and watch.outside == []
