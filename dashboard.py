@@ -72,7 +72,7 @@ def run_page(page: StreamlitPage) -> None:
         st.error(t("error_with_id", id=error_id))
 
 
-store = session.store(str(settings.store_path))
+store = session.store(settings.store)
 
 # Who is looking decides the detail level of everything below (geo.tiers).
 viewer = session.current_viewer(settings, store)
@@ -90,17 +90,38 @@ with st.sidebar:
     else:
         if st.session_state.pop("_expired", False):
             st.warning(t("session_expired"))
+        if st.session_state.pop("_ended_elsewhere", False):
+            st.warning(t("session_ended_elsewhere"))
         if settings.public_view:
             st.caption(t("not_signed_in"))
+    session.sync_cookie(settings, viewer)  # the browser's session cookie follows this tab
 # The sign-in form is a page of its own: text typed into widgets of this entry script is
 # lost under st.navigation (Streamlit 1.67), in a page script it is kept.
 sign_in_page = st.Page("pages/sign_in.py", title=t("sign_in"), url_path="sign_in")
+# Every page's URL answers for everyone: a page this viewer may not open is a hidden stand-in
+# saying why (with the sign-in form), so a reload or bookmark never ends in "page not found".
+PAGES = {  # url path: (script, title key)
+    "overview": ("pages/overview.py", "page_overview"),
+    "coverage": ("pages/coverage.py", "page_coverage"),
+    "promise": ("pages/promise.py", "page_promise"),
+    "register": ("pages/register.py", "page_register"),
+    "import_data": ("pages/import_data.py", "page_import"),
+    "plan": ("pages/plan.py", "page_plan"),
+    "audit": ("pages/audit.py", "page_audit"),
+}
 if not signed_in and not settings.public_view:
-    run_page(st.navigation([st.Page("pages/sign_in.py", title=t("sign_in"), default=True)]))
+    run_page(
+        st.navigation(
+            [
+                st.Page("pages/sign_in.py", title=t("sign_in"), default=True),
+                *(session.restricted_page(t(key), url) for url, (_, key) in PAGES.items()),
+            ]
+        )
+    )
     st.stop()
 tier = viewer.tier
 snap = session.tiered_snapshot(
-    str(settings.store_path),
+    settings.store,
     store.data_version(),
     settings,
     tier.role.value,
@@ -245,22 +266,24 @@ else:
         help=t("tier_why") + " " + t("tier_why_text"),
     )
 
-pages = [
-    st.Page("pages/overview.py", title=t("page_overview"), default=True),
-    st.Page("pages/coverage.py", title=t("page_coverage")),
-    st.Page("pages/promise.py", title=t("page_promise")),
-]
+allowed = {"overview", "coverage", "promise"}
 if tier.can_edit:
-    pages += [
-        st.Page("pages/register.py", title=t("page_register")),
-        st.Page("pages/import_data.py", title=t("page_import")),
-    ]
+    allowed |= {"register", "import_data"}
 if tier.role == Role.POLICE:  # patrol plans never reach another role
-    pages.append(st.Page("pages/plan.py", title=t("page_plan"), url_path="plan"))
+    allowed.add("plan")
 if tier.read_audit:
-    pages.append(st.Page("pages/audit.py", title=t("page_audit")))
-if not signed_in:
-    pages.append(sign_in_page)
+    allowed.add("audit")
+pages = [
+    st.Page(script, title=t(key), default=url == "overview")
+    if url in allowed
+    else session.restricted_page(t(key), url)
+    for url, (script, key) in PAGES.items()
+]
+pages.append(
+    sign_in_page
+    if not signed_in
+    else st.Page("pages/sign_in.py", title=t("sign_in"), url_path="sign_in", visibility="hidden")
+)
 current = st.navigation(pages)
 with st.sidebar:
     close_sidebar_on_phones(current.url_path)

@@ -202,7 +202,7 @@ class AccountStore:
             raise SignInError("wrong user name or password", retry_after_s=lock_seconds(count))
         with self._write() as conn:
             conn.execute("DELETE FROM failures WHERE username = ?", [name])
-            if _HASHER.check_needs_rehash(stored):
+            if stored is not None and _HASHER.check_needs_rehash(stored):
                 conn.execute(
                     "UPDATE accounts SET password_hash = ? WHERE username = ?",
                     [_HASHER.hash(password), name],

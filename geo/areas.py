@@ -114,7 +114,7 @@ class AreaIndex:
     def assign(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Area id of each point (object array; None outside every area)."""
         codes = self.assign_codes(lon, lat)
-        ids = np.append(self.ids.astype(object), None)  # code -1 indexes the None
+        ids = np.array([*self.ids, None], dtype=object)  # code -1 indexes the None
         return ids[codes]
 
 

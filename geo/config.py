@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -29,6 +30,12 @@ class Settings:
     Attributes
     ----------
     store_path : the GeoPackage file (created on first start).
+    store_url : a PostgreSQL connection string (``postgresql://host/db`` or
+        ``service=NAME``; no password: libpq reads ``PGPASSWORD``, ``~/.pgpass`` or the
+        service file). When set, the store is PostGIS, tables in ``store_schema``.
+    snapshot : what the app holds in memory: ``fixes`` (every GPS fix), ``runs`` (the
+        stored runs: far less memory, same area figures; tracks and spot follow-up then
+        work on 250 m cells) or ``auto`` (runs above 5 million fixes).
     tile_url : XYZ tile template, or ``""`` for the no-tiles mode.
     tile_attribution : attribution HTML shown on the map.
     spot_radius_m : metres around a problem spot within which presence counts as follow-up.
@@ -48,11 +55,19 @@ class Settings:
         this long after signing in.
     raw_track_days : GPS tracks older than this are reduced to area stays by
         ``python -m geo.retention`` (run it daily).
+    session_secret : signs the session cookie (``ALMHULT_SESSION_SECRET``); when empty, a
+        ``session_secret`` in ``.streamlit/secrets.toml`` or a key generated on first start
+        beside the accounts file (``session.key``, mode 600) is used.
+    public_url : the address people reach the app at (``ALMHULT_PUBLIC_URL``, e.g.
+        ``https://karta.almhult.se/``): QR codes and links in handouts point there.
     municipality_code : the municipality served (four digits, SCB/Lantmäteriet code;
         ``0765`` Älmhult). A new store starts with its geography (``geo.geography``).
     """
 
     store_path: Path = field(default_factory=lambda: DATA_DIR / "almhult.gpkg")
+    store_url: str = ""
+    store_schema: str = "almhult"
+    snapshot: str = "auto"
     tile_url: str = OSM_TILES
     tile_attribution: str = OSM_ATTRIBUTION
     spot_radius_m: float = 300.0
@@ -71,22 +86,42 @@ class Settings:
     session_idle_minutes: float = 30.0
     session_max_hours: float = 10.0
     raw_track_days: int = 90
+    session_secret: str = field(default="", repr=False)
+    public_url: str = ""
     municipality_code: str = "0765"
+
+    @property
+    def store(self) -> str:
+        """Where the data lives: the PostgreSQL connection string, else the file path."""
+        return self.store_url or str(self.store_path)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Build settings from ``ALMHULT_*`` environment variables over the defaults."""
         env = dict(os.environ if env is None else env)
         s = cls()
-        overrides: dict[str, object] = {}
+        overrides: dict[str, Any] = {}
         if "ALMHULT_STORE" in env:
-            overrides["store_path"] = Path(env["ALMHULT_STORE"])
+            from geo.store import is_postgres
+
+            where = env["ALMHULT_STORE"]
+            overrides["store_url" if is_postgres(where) else "store_path"] = (
+                where if is_postgres(where) else Path(where)
+            )
+        if "ALMHULT_STORE_SCHEMA" in env:
+            overrides["store_schema"] = env["ALMHULT_STORE_SCHEMA"]
+        if "ALMHULT_SNAPSHOT" in env:
+            overrides["snapshot"] = env["ALMHULT_SNAPSHOT"].strip().lower()
         if "ALMHULT_TILE_URL" in env:
             overrides["tile_url"] = env["ALMHULT_TILE_URL"]
         if "ALMHULT_ACCOUNTS" in env:
             overrides["accounts_path"] = Path(env["ALMHULT_ACCOUNTS"])
         if "ALMHULT_PUBLIC_VIEW" in env:
             overrides["public_view"] = env["ALMHULT_PUBLIC_VIEW"].strip().lower() in TRUE_WORDS
+        if "ALMHULT_SESSION_SECRET" in env:
+            overrides["session_secret"] = env["ALMHULT_SESSION_SECRET"]
+        if "ALMHULT_PUBLIC_URL" in env:
+            overrides["public_url"] = env["ALMHULT_PUBLIC_URL"].strip()
         if "ALMHULT_MUNICIPALITY" in env:
             overrides["municipality_code"] = env["ALMHULT_MUNICIPALITY"].strip().zfill(4)
         if "ALMHULT_TILE_ATTRIBUTION" in env:

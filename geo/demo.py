@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -587,14 +586,15 @@ def load_demo_year(store: Store, *, seed: int = 2018, fix_interval_s: int = 60) 
 
 def main(argv: list[str] | None = None) -> None:
     from geo.config import Settings
-    from geo.store import GeoPackageStore
+    from geo.store import open_store
 
     parser = argparse.ArgumentParser(description="Write the seeded 2018 demo year to a store.")
-    parser.add_argument("--store", type=Path, default=Settings.from_env().store_path)
+    settings = Settings.from_env()
+    parser.add_argument("--store", default=settings.store, help="file or PostgreSQL")
     parser.add_argument("--seed", type=int, default=2018)
     parser.add_argument("--fix-interval", type=int, default=60, help="seconds between GPS fixes")
     args = parser.parse_args(argv)
-    store = GeoPackageStore(args.store)
+    store = open_store(args.store, schema=settings.store_schema)
     demo = load_demo_year(store, seed=args.seed, fix_interval_s=args.fix_interval)
     print(f"{len(demo.presence)} presence records, {demo.n_fixes} GPS fixes -> {args.store}")
 

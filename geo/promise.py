@@ -103,7 +103,7 @@ def monthly_presence(snap: Snapshot, year: int) -> pd.DataFrame:
     may see) are missing (NaN), not zero: no record is not the same as no presence.
     """
     extent = snap.extent() if len(snap.fixes) else None
-    rows = []
+    rows: list[dict[str, object]] = []
     for month in range(1, 13):
         start = pd.Timestamp(year=year, month=month, day=1)
         end = start + pd.offsets.MonthEnd(0)

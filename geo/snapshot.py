@@ -16,10 +16,11 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from geo.areas import area_km2
-from geo.crs import to_sweref
+from geo.crs import to_sweref, to_wgs84
 from geo.model import LOCAL_TZ, LocationPrecision, PresenceKind
 from geo.roles import POLICE_TIER, Tier
 from geo.store.base import Store, TimeRange
+from geo.sums import GAP_S, cell_centres, fix_seconds, local_day
 
 KINDS: tuple[str, ...] = tuple(k.value for k in PresenceKind)
 
@@ -31,7 +32,13 @@ class FixArrays:
     ``dt`` is the seconds each fix stands for (until the next fix of the same record,
     capped at the GPS gap limit for tracks; the full stay for point presence). ``day`` is
     the local calendar day (days since 1970-01-01 in Europe/Stockholm), ``week`` its
-    Monday-based week number.
+    Monday-based week number. ``rec_uids`` names the presence record of each ``rec``
+    code (None for derived arrays, e.g. a tier's stays).
+
+    In a *summary* copy (:func:`summary_fix_arrays`) each fix stands for a run of real
+    fixes (:mod:`geo.sums`): its first fix carrying all the run's seconds, its last one
+    none, both at the centre of the run's 250 m hexagon. Hours, visits, passes, days,
+    last presence and hexagon hours come out exactly as from the fixes themselves.
     """
 
     t: np.ndarray
@@ -46,6 +53,8 @@ class FixArrays:
     day: np.ndarray
     week: np.ndarray
     by_time: np.ndarray = field(repr=False)  # permutation sorting fixes by t
+    rec_uids: np.ndarray | None = field(default=None, repr=False)
+    summary: bool = False
 
     def __len__(self) -> int:
         return int(self.t.size)
@@ -68,19 +77,6 @@ class FixArrays:
         return m
 
 
-def local_day(t: np.ndarray) -> np.ndarray:
-    """Local (Europe/Stockholm) day numbers since 1970-01-01 for UTC epoch seconds."""
-    if t.size == 0:
-        return np.zeros(0, dtype=np.int32)
-    # Offsets change only at DST switches: convert the unique hours, not every fix.
-    hours, inverse = np.unique(t // 3600, return_inverse=True)
-    stamps = pd.to_datetime(hours * 3600, unit="s", utc=True).tz_convert(LOCAL_TZ)
-    offset = np.asarray(stamps.tz_localize(None) - stamps.tz_convert(None)) // np.timedelta64(
-        1, "s"
-    )
-    return ((t + offset.astype(np.int64)[inverse]) // 86400).astype(np.int32)
-
-
 def build_fix_arrays(
     fixes: pd.DataFrame, area_ids: np.ndarray, uncapped: set[str], max_gap_s: float
 ) -> FixArrays:
@@ -96,11 +92,66 @@ def build_fix_arrays(
     area_lookup = {a: i for i, a in enumerate(area_ids)}
     area = fixes["area_id"].map(area_lookup).fillna(-1).to_numpy(dtype=np.int16)
     kind = fixes["kind"].map({k: i for i, k in enumerate(KINDS)}).to_numpy(dtype=np.int8)
-    same_next = np.r_[rec[1:] == rec[:-1], False]
-    dt = np.where(same_next, np.r_[np.diff(t), 0], 0).astype(float)
     whole = np.asarray(uids.isin(list(uncapped)))[rec]  # per record, then per fix
-    dt = np.where(whole, dt, np.minimum(dt, max_gap_s))
-    return fix_arrays(t, lon, lat, dt, kind, area, rec)
+    dt = fix_seconds(t, rec, whole, max_gap_s)
+    out = fix_arrays(t, lon, lat, dt, kind, area, rec)
+    out.rec_uids = np.asarray(uids, dtype=object)
+    return out
+
+
+def summary_fix_arrays(runs: pd.DataFrame, area_ids: np.ndarray) -> FixArrays:
+    """Columnar *summary* fixes from :meth:`Store.runs` output (see :class:`FixArrays`):
+    two per run, at the centre of its hexagon (EPSG:3006 metres, EPSG:4326 degrees)."""
+    n = len(runs)
+    rec, uids = pd.factorize(runs["presence_uid"])
+    area_lookup = {a: i for i, a in enumerate(area_ids)}
+    area = runs["area_id"].map(area_lookup).fillna(-1).to_numpy(dtype=np.int16)
+    kind = runs["kind"].map({k: i for i, k in enumerate(KINDS)}).to_numpy(dtype=np.int8)
+    cx, cy = cell_centres(runs["q"].to_numpy(), runs["r"].to_numpy())
+    lon, lat = to_wgs84(cx, cy)
+    t = np.column_stack([runs["t_first"].to_numpy(np.int64), runs["t_last"].to_numpy(np.int64)])
+    dt = np.column_stack([runs["seconds"].to_numpy(float), np.zeros(n)])
+    day = np.repeat(runs["day"].to_numpy(np.int32), 2)
+    t = t.ravel()
+    return FixArrays(
+        t=t,
+        lon=np.repeat(np.asarray(lon), 2),
+        lat=np.repeat(np.asarray(lat), 2),
+        x=np.repeat(cx, 2),
+        y=np.repeat(cy, 2),
+        dt=dt.ravel(),
+        kind=np.repeat(kind, 2),
+        area=np.repeat(area, 2),
+        rec=np.repeat(rec.astype(np.int32), 2),
+        day=day,
+        week=((day + 3) // 7).astype(np.int32),
+        by_time=np.argsort(t, kind="stable"),
+        rec_uids=np.asarray(uids, dtype=object),
+        summary=True,
+    )
+
+
+def patch_fixes(fx: FixArrays, drop: set[str], add: FixArrays) -> FixArrays:
+    """``fx`` without the fixes of records ``drop`` and with ``add`` appended: what a
+    fresh load would give after those records were rewritten (new arrays; ``fx`` stays
+    as it is for whoever still reads it). Costs a few passes over the arrays, no sort."""
+    if fx.rec_uids is None or add.rec_uids is None:
+        raise ValueError("only stored fixes (with record uids) can be patched")
+    gone = np.flatnonzero(np.isin(fx.rec_uids, list(drop)))
+    keep = ~np.isin(fx.rec, gone) if gone.size else np.ones(len(fx), dtype=bool)
+    kept = int(keep.sum())
+    new_pos = np.cumsum(keep) - 1
+    order = fx.by_time[keep[fx.by_time]]
+    order = new_pos[order]
+    merged: dict[str, np.ndarray] = {}
+    for name in ("t", "lon", "lat", "x", "y", "dt", "kind", "area", "day", "week"):
+        merged[name] = np.concatenate([getattr(fx, name)[keep], getattr(add, name)])
+    merged["rec"] = np.concatenate([fx.rec[keep], add.rec + np.int32(fx.rec_uids.size)])
+    # merge two time orders; ties keep index order, as a stable argsort would
+    at = np.searchsorted(merged["t"][order], add.t[add.by_time], side="right")
+    by_time = np.insert(order, at, add.by_time + kept)
+    rec_uids = np.concatenate([fx.rec_uids, add.rec_uids])
+    return FixArrays(**merged, by_time=by_time, rec_uids=rec_uids, summary=fx.summary)
 
 
 def fix_arrays(
@@ -176,17 +227,43 @@ class Snapshot:
         )
 
 
-def load_snapshot(store: Store, max_gap_minutes: float = 5.0) -> Snapshot:
-    """Read every layer once and build the columnar fix arrays."""
+def uncapped_uids(presence: gpd.GeoDataFrame) -> set[str]:
+    """Records whose gaps between fixes count in full: point presence (one stay) and
+    tracks reduced to their area stays by retention."""
+    whole = (presence.geometry.geom_type == "Point") | (
+        presence["location_precision"] == LocationPrecision.AREA.value
+    )
+    return set(presence.loc[whole.to_numpy(), "uid"])
+
+
+def load_fixes(
+    store: Store,
+    presence: gpd.GeoDataFrame,
+    area_ids: np.ndarray,
+    max_gap_minutes: float = 5.0,
+    *,
+    summary: bool = False,
+    uids: list[str] | None = None,
+) -> FixArrays:
+    """The fix arrays of every record (or of ``uids``, which must be in ``presence``):
+    the fixes themselves, or with ``summary`` the runs the store keeps (the gap limit is
+    then the one the runs were written with, :data:`geo.sums.GAP_S`)."""
+    if summary:
+        if max_gap_minutes * 60 != GAP_S:
+            raise ValueError(f"summary fixes are kept with a {GAP_S / 60:g}-minute gap limit")
+        return summary_fix_arrays(store.runs(uids), area_ids)
+    fixes = store.fixes() if uids is None else store.fixes_of(uids)
+    return build_fix_arrays(fixes, area_ids, uncapped_uids(presence), max_gap_minutes * 60)
+
+
+def load_snapshot(store: Store, max_gap_minutes: float = 5.0, *, summary: bool = False) -> Snapshot:
+    """Read every layer once and build the columnar fix arrays (``summary``: from the
+    stored runs instead of every fix, for stores too large to hold in memory)."""
     version = store.data_version()
     areas = store.areas()
     areas["km2"] = area_km2(areas).to_numpy()
     presence = store.query("presence")
-    uncapped = (presence.geometry.geom_type == "Point") | (
-        presence["location_precision"] == LocationPrecision.AREA.value
-    )
-    points = set(presence.loc[uncapped, "uid"])
-    fixes = build_fix_arrays(store.fixes(), areas["id"].to_numpy(), points, max_gap_minutes * 60)
+    fixes = load_fixes(store, presence, areas["id"].to_numpy(), max_gap_minutes, summary=summary)
     return Snapshot(
         version=version,
         areas=areas,

@@ -5,28 +5,31 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from geo.editing import Editor
 from geo.errors import ConflictError, GeoError, ValidationError
-from geo.handout import CHROMIUM
-from geo.plan import PlanInputError, PlanRequest, default_shifts, make_plan
+from geo.numbers import number
+from geo.plan import Plan, PlanInputError, PlanRequest, default_shifts, make_plan
+from geo.plan.adherence import adherence, area_view, passed_plans
 from geo.plan.effect import statement
-from geo.plan.export import plan_csv, plan_gpx, plan_html, plan_pdf, stop_rows, tour_rows
+from geo.plan.export import plan_files, stop_rows, tour_rows, unplaced_rows
 from geo.plan.model import (
     PLAN_KINDS,
     SHIFT_NAMES,
     default_week,
     hours_from_values,
+    normalise_week,
     shifts_from_rows,
 )
-from geo.plan.record import save_plan
+from geo.plan.record import save_plan, saved_view
 from geo.roles import Role
 from geo.text import escape_markdown
+from pages._downloads import download
 from pages._session import current_context
+from pages._tables import show_table
 
 ctx = current_context()
 t, snap, params = ctx.t, ctx.snap, ctx.params
@@ -133,7 +136,7 @@ if submitted:
             for r in edited.to_dict("records")
         ]
         request = PlanRequest(
-            week=week.strip(),
+            week=normalise_week(week),
             hours=hours_from_values(hour_inputs),
             shifts=shifts_from_rows(rows),
             params=params,
@@ -160,85 +163,81 @@ if request is not None:
     except PlanInputError as err:
         st.error(t("plan_err_" + err.code, row=err.row, field=err.field, **err.values))
 
+
+def show_plan(plan: Plan) -> None:
+    """The plan: effect, what did not fit, tours and stops, files, save."""
+    req = plan.request
+    st.subheader(t("plan_effect_title") + f" – {req.week}")
+    st.info(statement(plan.before, plan.after, req.params.gap_weeks, t, ctx.lang))
+    used = plan.hours_by_kind()
+    st.caption(
+        t(
+            "plan_hours_used",
+            car=number(used["car_patrol"], ctx.lang, 1),
+            foot=number(used["foot_patrol"], ctx.lang, 1),
+            control=number(used["traffic_control"], ctx.lang, 1),
+            car_given=number(req.hours.get("car_patrol", 0), ctx.lang),
+            foot_given=number(req.hours.get("foot_patrol", 0), ctx.lang),
+            control_given=number(req.hours.get("traffic_control", 0), ctx.lang),
+        )
+        + " · "
+        + t("plan_seed")
+        + f" {req.seed}"
+    )
+    if not plan.stops:
+        st.warning(t("plan_no_stops"))
+    if plan.unplaced:
+        st.subheader(t("plan_unplaced"))
+        show_table(ctx, unplaced_rows(plan, t, names))
+
+    st.subheader(t("plan_tours"))
+    show_table(ctx, tour_rows(plan, t))
+    show_table(ctx, stop_rows(plan, t, names, ctx.lang))
+
+    st.subheader(t("plan_downloads"))
+    stem, lang = f"veckoplan-{req.week}", ctx.lang
+    files = plan_files(plan, t, names, lang)
+    for column, (label, ext, mime, make) in zip(st.columns(len(files)), files, strict=True):
+        with column:
+            download(ctx, t(label), make, f"{stem}.{ext}", mime, key="plan_" + ext, week=req.week)
+
+    editor = Editor(ctx.store, ctx.viewer.name, ctx.tier)
+    if editor.may_edit("plans") and st.button(t("plan_save"), key="plan_save"):
+        try:
+            version = save_plan(editor, plan, snap.plans)
+        except (ConflictError, ValidationError) as exc:
+            if isinstance(exc, ValidationError) and exc.field != "uid":
+                raise
+            st.error(t("plan_conflict"))
+        except GeoError as exc:
+            st.error(escape_markdown(str(exc)))
+        else:
+            st.success(t("plan_saved", week=req.week, version=version))
+
+
 plan = st.session_state.get("_plan")
-if plan is None:
-    st.stop()
+if plan is not None:
+    show_plan(plan)
 
-req = plan.request
-st.subheader(t("plan_effect_title") + f" – {req.week}")
-st.info(statement(plan.before, plan.after, req.params.gap_weeks, t))
-used = plan.hours_by_kind()
-st.caption(
-    t(
-        "plan_hours_used",
-        car=round(used["car_patrol"], 1),
-        foot=round(used["foot_patrol"], 1),
-        control=round(used["traffic_control"], 1),
-        car_given=req.hours.get("car_patrol", 0),
-        foot_given=req.hours.get("foot_patrol", 0),
-        control_given=req.hours.get("traffic_control", 0),
+past = passed_plans(snap, pd.Timestamp.now(tz="UTC"))
+if past:
+    st.subheader(t("plan_adherence"))
+    st.caption(t("plan_adherence_caption"))
+    chosen = st.selectbox(
+        t("plan_col_week"), [p.request.week for p in reversed(past)], key="plan_done_week"
     )
-    + " · "
-    + t("plan_seed")
-    + f" {req.seed}"
-)
-if not plan.stops:
-    st.warning(t("plan_no_stops"))
-if plan.unplaced:
-    st.subheader(t("plan_unplaced"))
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("plan_stop_place"): [u["name"] for u in plan.unplaced],
-                t("plan_stop_area"): [names.get(u["area_id"], "–") for u in plan.unplaced],
-                t("plan_stop_reason"): [t("plan_reason_" + u["reason"]) for u in plan.unplaced],
-            }
-        ),
-        hide_index=True,
+    kept = adherence(snap, next(p for p in past if p.request.week == chosen))
+    st.caption(
+        t(
+            "plan_done_summary",
+            visited=kept.stops_visited,
+            planned=kept.stops_planned,
+            closed=kept.gaps_closed,
+            gaps=kept.gaps_planned,
+        )
     )
-
-st.subheader(t("plan_tours"))
-st.dataframe(tour_rows(plan, t), hide_index=True)
-st.dataframe(stop_rows(plan, t, names, ctx.lang), hide_index=True)
-
-st.subheader(t("plan_downloads"))
-stem, lang = f"veckoplan-{req.week}", ctx.lang
-files = [
-    ("plan_download_html", "html", "text/html", lambda: plan_html(plan, t, names, lang).encode()),
-    ("plan_download_gpx", "gpx", "application/gpx+xml", lambda: plan_gpx(plan, t, names)),
-    ("plan_download_csv", "csv", "text/csv", lambda: plan_csv(plan, t, names, lang)),
-]
-if Path(CHROMIUM).exists():  # else the HTML page prints from any browser
-    pdf = ("plan_download_pdf", "pdf", "application/pdf", lambda: plan_pdf(plan, t, names, lang))
-    files.insert(0, pdf)
-for column, (label, ext, mime, make) in zip(st.columns(len(files)), files, strict=True):
-    with column:
-        ctx.export_button(t(label), make, f"{stem}.{ext}", mime, week=req.week, seed=req.seed)
-
-editor = Editor(ctx.store, ctx.viewer.name, ctx.tier)
-if editor.may_edit("plans") and st.button(t("plan_save"), key="plan_save"):
-    try:
-        version = save_plan(editor, plan, snap.plans)
-    except (ConflictError, ValidationError) as exc:
-        if isinstance(exc, ValidationError) and exc.field != "uid":
-            raise
-        st.error(t("plan_conflict"))
-    except GeoError as exc:
-        st.error(escape_markdown(str(exc)))
-    else:
-        st.success(t("plan_saved", week=req.week, version=version))
+    show_table(ctx, area_view(kept, names, t))
 
 if len(snap.plans):
     st.subheader(t("plan_saved_plans"))
-    saved = snap.plans[["week", "seed", "version", "updated_by"]].sort_values("week")
-    st.dataframe(
-        saved.rename(
-            columns={
-                "week": t("plan_col_week"),
-                "seed": t("plan_seed"),
-                "version": t("plan_col_version"),
-                "updated_by": t("plan_col_saved_by"),
-            }
-        ),
-        hide_index=True,
-    )
+    show_table(ctx, saved_view(snap.plans, t))

@@ -7,10 +7,18 @@ import json
 
 import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
 
 from geo.editing import Editor
 from geo.errors import GeoError
-from geo.handout import PAPER, HandoutSpec, handout_html, render_pages
+from geo.handout import (
+    PAPER,
+    HandoutError,
+    HandoutSpec,
+    handout_html,
+    print_handout,
+    public_url_problem,
+)
 from geo.i18n import translator
 from geo.model import LOCAL_TZ
 from geo.promise import (
@@ -24,7 +32,7 @@ from geo.promise import (
 )
 from geo.text import escape_markdown
 from geo.views import evidence_table, monthly_table
-from pages._session import current_context, public_snapshot
+from pages._session import Context, current_context, public_snapshot
 from pages._tables import show_table
 
 ctx = current_context()
@@ -38,6 +46,60 @@ METRICS = [
     "narcotics_activities",
     "civil_society_partners",
 ]
+
+
+def handout_section(ctx: Context, year: int, place: str) -> None:
+    """Meeting handout of ``place`` ('' = the whole municipality): options, the public
+    address check, a preview, and HTML / PNG / PDF built on click from the public level."""
+    t = ctx.t
+    st.subheader(t("handout"))
+    st.caption(t("public_level_note"))
+    c1, c2 = st.columns(2)
+    paper = c1.radio(t("paper"), list(PAPER), horizontal=True, key="handout_paper")
+    lang = c2.radio(t("handout_language"), ["sv", "en"], horizontal=True, key="handout_lang")
+    live = st.text_input(t("public_url"), value=ctx.settings.public_url, key="handout_url")
+    problem = public_url_problem(live)
+    if problem:  # never print an address only this computer reaches, and say so
+        st.warning(t(problem, url=live.strip()))
+    spec = HandoutSpec(year_period(year), place or None, lang, live, paper)
+    ht = translator(lang)
+    public = public_snapshot(ctx)  # handouts never show more than the public level
+    memo_key = (public.version, public.tier.role.value, repr(spec))
+
+    def document() -> str:
+        made = st.session_state.get("_handout_doc")
+        if made is None or made[0] != memo_key:
+            made = (memo_key, handout_html(public, spec, ht))
+            st.session_state["_handout_doc"] = made
+        return made[1]
+
+    def printed(kind: str) -> bytes | None:
+        made = st.session_state.get("_handout_print")
+        try:
+            if made is None or made[0] != memo_key:
+                made = (memo_key, print_handout(public, spec, ht))
+                st.session_state["_handout_print"] = made
+        except HandoutError as exc:
+            st.error(t("handout_failed", reason=str(exc)))
+            return None
+        return made[1].png if kind == "png" else made[1].pdf
+
+    stem = f"medborgarlofte-{year}-{place or 'kommunen'}"
+    files = (
+        ("download_html", "html", "text/html", lambda: document().encode("utf-8")),
+        ("download_png", "png", "image/png", lambda: printed("png")),
+        ("download_pdf", "pdf", "application/pdf", lambda: printed("pdf")),
+    )
+    for column, (label, ext, mime, make) in zip(st.columns(3), files, strict=True):
+        with column:
+            ctx.export_button(
+                t(label), make, f"{stem}.{ext}", mime, year=year, area=place, paper=paper, lang=lang
+            )
+    if st.toggle(t("handout_preview"), key="handout_preview"):
+        st.caption(t("handout_preview_caption"))
+        small = document().replace("</head>", "<style>html { zoom: 0.6 }</style></head>", 1)
+        components.html(small, height=640, scrolling=True)
+
 
 st.title(t("page_promise"))
 years = sorted(snap.promises["year"].dropna().astype(int).unique().tolist(), reverse=True)
@@ -84,31 +146,7 @@ else:
     ]
     show_table(ctx, said.rename(columns=lambda col: t("col_" + col)), empty=t("no_spots"))
 
-    st.subheader(t("handout"))
-    st.caption(t("public_level_note"))
-    c1, c2, c3 = st.columns(3)
-    paper = c1.radio(t("paper"), list(PAPER), horizontal=True, key="handout_paper")
-    lang = c2.radio(t("handout_language"), ["sv", "en"], horizontal=True, key="handout_lang")
-    live = c3.text_input(t("live_url"), value="http://localhost:8501/", key="handout_url")
-    spec = HandoutSpec(year_period(year), place or None, lang, live, paper)
-    ht = translator(lang)
-    public = public_snapshot(ctx)  # handouts never show more than the public level
-    stem = f"medborgarlofte-{year}-{place or 'kommunen'}"
-    files = (
-        ("download_html", "html", "text/html", lambda: handout_html(public, spec, ht)),
-        ("download_png", "png", "image/png", lambda: render_pages(public, spec, ht, ("png",))[0]),
-        (
-            "download_pdf",
-            "pdf",
-            "application/pdf",
-            lambda: render_pages(public, spec, ht, ("pdf",))[1],
-        ),
-    )
-    for column, (label, ext, mime, make) in zip(st.columns(3), files, strict=True):
-        with column:
-            ctx.export_button(
-                t(label), make, f"{stem}.{ext}", mime, year=year, area=place, paper=paper, lang=lang
-            )
+    handout_section(ctx, year, place)
 
 if editor.may_edit("promises"):
     st.subheader(t("promise_new"))

@@ -9,6 +9,10 @@ from pages import _session as session
 t = session.tr()
 settings = session.settings()
 st.title(t("sign_in"))
-if not settings.public_view:
-    st.info(t("sign_in_required"))
-session.sign_in_form(settings, session.store(str(settings.store_path)), t)
+viewer = st.session_state.get("_viewer")
+if viewer is not None:  # a reload or bookmark of this page while signed in
+    st.info(t("sign_in_already", user=viewer.name))
+else:
+    if not settings.public_view:
+        st.info(t("sign_in_required"))
+    session.sign_in_form(settings, session.store(settings.store), t)

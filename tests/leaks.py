@@ -54,6 +54,7 @@ def public_vertices(snap: Snapshot) -> set[tuple[float, float]]:
     )
     # view settings: the initial centre and the fitBounds corners of the outline and areas
     views = [snap.municipality.centroid.coords[0], *np.reshape(snap.municipality.bounds, (2, 2))]
+    views.append(np.reshape(snap.municipality.bounds, (2, 2)).mean(axis=0))  # map's centre
     for geom in snap.areas.geometry:
         views += list(np.reshape(geom.buffer(0.02).bounds, (2, 2)))
     coords = np.vstack([coords, views])

@@ -1,4 +1,5 @@
-"""Coverage arithmetic on small hand-made records whose answers are counted by hand."""
+"""Coverage arithmetic on small hand-made records whose answers are counted by hand,
+stored in each backend (GeoPackage and PostGIS: the ``any_store`` fixture)."""
 
 import geopandas as gpd
 import pandas as pd
@@ -20,6 +21,11 @@ from geo.snapshot import load_snapshot
 from tests.factories import LIATORP, foot_patrol, presence, spot, track, ts
 
 MAY = custom_period("2018-05-01", "2018-05-31")
+
+
+@pytest.fixture
+def store(any_store):
+    return any_store
 
 
 @pytest.fixture

@@ -25,7 +25,13 @@ from geo.filters import Filters
 from geo.model import LOCAL_TZ
 from geo.plan import Plan, PlanInputError, PlanRequest, default_shifts, make_plan
 from geo.plan.effect import situation
-from geo.plan.model import PLAN_KINDS, shift_window, shifts_from_rows, week_bounds
+from geo.plan.model import (
+    PLAN_KINDS,
+    normalise_week,
+    shift_window,
+    shifts_from_rows,
+    week_bounds,
+)
 from geo.plan.replay import plan_presence, truncated
 from geo.snapshot import load_snapshot
 from geo.store import GeoPackageStore
@@ -189,7 +195,20 @@ def test_a_bad_shift_names_its_row_and_field(rows, row, field):
     assert (err.value.row, err.value.field) == (row, field)
 
 
-@pytest.mark.parametrize("week", ["2018-W60", "2018-39", "vecka 39"])
+@pytest.mark.parametrize(
+    ("text", "week"),
+    [
+        ("2018-W39", "2018-W39"),
+        ("2018-39", "2018-W39"),
+        ("2018 v.9", "2018-W09"),
+        ("2018 vecka 39", "2018-W39"),
+    ],
+)
+def test_weeks_are_read_as_people_write_them(text, week):
+    assert normalise_week(text) == week
+
+
+@pytest.mark.parametrize("week", ["2018-W60", "vecka 39", "39"])
 def test_a_bad_week_is_refused(snap, week):
     with pytest.raises(PlanInputError) as err:
         make_plan(snap, PlanRequest(week, AMPLE))

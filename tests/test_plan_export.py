@@ -4,6 +4,7 @@ stays text in every one of them."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from dataclasses import replace
@@ -91,8 +92,8 @@ def test_printable_page_escapes_what_residents_said(plan, names):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "ENDAST POLISEN" in page
     assert page.count("<section>") == len(plan.tours)
-    for s in plan.stops[:5]:
-        assert stop_label(s, T).replace("&", "&amp;").split("<")[0] in page
+    for s in plan.stops:
+        assert html.escape(stop_label(s, T)) in page
 
 
 def test_pdf_is_an_a4_document(plan, names):

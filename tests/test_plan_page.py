@@ -30,7 +30,7 @@ def test_police_make_a_plan_and_see_its_effect_stops_and_files(app_env):
     assert len(at.dataframe) >= 2
     stops = at.dataframe[-1].value if len(at.dataframe) == 2 else at.dataframe[1].value
     assert len(stops) > 10
-    labels = {b.label for b in at.button}
+    labels = {b.proto.label for b in at.get("download_button")}
     assert {T("plan_download_pdf"), T("plan_download_gpx"), T("plan_download_csv")} <= labels
 
 
@@ -55,8 +55,10 @@ def test_saving_stores_the_plan_and_the_coverage_page_shows_adherence(app_env):
     assert stored["updated_by"].tolist() == ["test-police"]
     coverage = run("pages/coverage.py")
     assert any(s.value == T("plan_adherence") for s in coverage.subheader)
-    table = coverage.table[-1].value if coverage.table else None
-    assert table is not None and "2018-W39" in table.to_csv()
+    assert any("2018-W39" in frame.value.to_csv() for frame in coverage.dataframe)
+    again = run(PAGE)  # planned against done per area, for the week that has passed
+    assert any(s.value == T("plan_adherence") for s in again.subheader)
+    assert again.selectbox(key="plan_done_week").value == "2018-W39"
     for role in ("municipality", "council"):
         other = run("pages/coverage.py", role=role)
         assert not any(s.value == T("plan_adherence") for s in other.subheader)

@@ -1,6 +1,10 @@
+"""The store protocol, run against both backends (GeoPackage and PostGIS) through the
+parametrised ``any_store`` fixture; file- or server-specific checks say which they need."""
+
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,8 +15,18 @@ from geo.areas import areas_for_outline, read_boundary_file
 from geo.demo import build_demo_year
 from geo.errors import ConflictError, NotFoundError, ValidationError
 from geo.store import GeoPackageStore, TimeRange
-from tests.conftest import ROOT, shared_file
+from tests.conftest import ROOT, shared_file, store_location
 from tests.factories import DIO, presence, spot, track, ts
+
+
+@pytest.fixture
+def store(any_store):
+    return any_store
+
+
+@pytest.fixture
+def gpkg_store(tmp_path: Path) -> GeoPackageStore:
+    return GeoPackageStore(tmp_path / "test.gpkg")
 
 
 def test_presence_round_trip_with_area_and_fixes(store):
@@ -128,7 +142,7 @@ def test_writes_are_audited(store):
 
 def _start_writer(code: str, *args: object) -> subprocess.Popen:
     """Another process writing to the store, like a second person saving."""
-    script = "import sys\nfrom geo.store import GeoPackageStore\n" + code
+    script = "import sys\nfrom geo.store import open_store\n" + code
     return subprocess.Popen(
         [sys.executable, "-c", script, *map(str, args)],
         cwd=ROOT,
@@ -145,15 +159,15 @@ def _finish(proc: subprocess.Popen) -> None:
 
 SPOT_WRITER = """
 from tests.factories import spot
-path, who, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-s = GeoPackageStore(path)
+path, schema, who, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+s = open_store(path, schema=schema)
 for i in range(n):
     s.add("problem_spots", spot(description=f"writer {who} spot {i}"), user=f"w{who}")
 """
 
 
 def test_concurrent_writers_lose_nothing(store):
-    procs = [_start_writer(SPOT_WRITER, store.path, w, 15) for w in range(4)]
+    procs = [_start_writer(SPOT_WRITER, *store_location(store), w, 15) for w in range(4)]
     for p in procs:
         _finish(p)
     got = sorted(store.query("problem_spots")["description"])
@@ -178,12 +192,16 @@ def test_replace_areas_with_the_real_outline_reassigns(store):
     assert set(store.query("presence")["area_id"]) == {"liatorp", "almhult"}
 
 
-def test_file_opens_in_ogrinfo(store, demo_year):
+def test_tables_open_in_gdal_as_in_qgis(store, demo_year):
+    """The file, or the PostGIS schema, lists its layers with their CRS in GDAL's
+    ``ogrinfo`` (the GeoPackage and PostgreSQL drivers QGIS also reads through)."""
     store.add("problem_spots", demo_year.problem_spots)
     ogrinfo = shutil.which("ogrinfo")
     assert ogrinfo, "ogrinfo not found: install Debian's gdal-bin (.ci/run does)"
+    location, schema = store_location(store)
+    source = location if schema == "-" else f"PG:{location} schemas={schema}"
     out = subprocess.run(
-        [ogrinfo, "-ro", "-so", str(store.path), "problem_spots"],
+        [ogrinfo, "-ro", "-so", source, "problem_spots"],
         capture_output=True,
         text=True,
         check=True,
@@ -192,12 +210,12 @@ def test_file_opens_in_ogrinfo(store, demo_year):
     assert "GEOGCRS" in out or "WGS 84" in out
 
 
-def test_gdal_reads_what_sqlite_wrote(store, demo_year):
+def test_gdal_reads_what_sqlite_wrote(gpkg_store, demo_year):
     import pyogrio
 
-    store.add("problem_spots", demo_year.problem_spots)
+    gpkg_store.add("problem_spots", demo_year.problem_spots)
     frame = pyogrio.read_dataframe(
-        store.path, layer="problem_spots", bbox=(14.10, 56.53, 14.18, 56.57)
+        gpkg_store.path, layer="problem_spots", bbox=(14.10, 56.53, 14.18, 56.57)
     )
     assert len(frame) > 0
     assert set(frame["area_id"]) <= {"almhult", "land_stenbrohult"}
@@ -214,14 +232,14 @@ def test_demo_is_seeded_and_repeatable(demo_year):
 TRACK_WRITER = """
 import pandas as pd
 from tests.factories import track
-s = GeoPackageStore(sys.argv[1])
-for _ in range(int(sys.argv[2])):
+s = open_store(sys.argv[1], schema=sys.argv[2])
+for _ in range(int(sys.argv[3])):
     s.add("presence", pd.concat([track()] * 20, ignore_index=True))
 """
 
 
 def test_reading_fixes_while_another_process_writes(store):
-    writer = _start_writer(TRACK_WRITER, store.path, 40)
+    writer = _start_writer(TRACK_WRITER, *store_location(store), 40)
     counts = []
     while writer.poll() is None:
         fixes = store.fixes()
@@ -232,14 +250,30 @@ def test_reading_fixes_while_another_process_writes(store):
     assert counts == sorted(counts) and len(counts) > 1
 
 
-def test_older_file_is_migrated_on_open(store):
-    import sqlite3
+def _drop_column(store, table: str, column: str) -> None:
+    """Make the store look written by an older version (without ``column``)."""
+    location, schema = store_location(store)
+    if schema == "-":
+        import sqlite3
 
-    with sqlite3.connect(store.path) as conn:  # a file from before location_precision
-        conn.execute("ALTER TABLE presence DROP COLUMN location_precision")
-    reopened = GeoPackageStore(store.path)
+        with sqlite3.connect(location) as conn:
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        return
+    import psycopg
+
+    with psycopg.connect(location, autocommit=True) as conn:
+        conn.execute(f'ALTER TABLE "{schema}".{table} DROP COLUMN {column}')
+
+
+def test_older_store_is_migrated_on_open(store):
+    from geo.store import open_store
+
+    _drop_column(store, "presence", "location_precision")  # from before location_precision
+    location, schema = store_location(store)
+    reopened = open_store(location, schema=schema)
     (uid,) = reopened.add("presence", presence(location_precision="municipality"))
     row = reopened.get("presence", uid).iloc[0]
+    reopened.close()
     assert row["location_precision"] == "municipality" and pd.isna(row["area_id"])
 
 

@@ -244,7 +244,8 @@ def build_base_map(
     Legend(legend_html(t, open_=legend_open, public=public)).add_to(m)
     MetricScale().add_to(m)
     GestureHandling(t).add_to(m)
-    return localise(m, mode)
+    localise(m, mode)
+    return m
 
 
 def build_full_map(
@@ -259,12 +260,13 @@ def build_full_map(
     for group in layers.groups:
         group.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    return localise(m, mode)
+    localise(m, mode)
+    return m
 
 
 def view_for_bounds(
     bounds: tuple[float, float, float, float], width_px: int = 700, height_px: int = 560
-) -> tuple[tuple[float, float], int]:
+) -> tuple[list[float], int]:
     """Centre (lat, lon) and the largest whole Web Mercator zoom that shows ``bounds``
     (minx, miny, maxx, maxy in EPSG:4326) in a map of about ``width_px`` × ``height_px``,
     with a margin; between zoom 9 and 15."""
@@ -281,7 +283,7 @@ def view_for_bounds(
     return latlon((minx + maxx) / 2, (miny + maxy) / 2), zoom
 
 
-def place_views(snap: Snapshot) -> dict[str, tuple[tuple[float, float], int]]:
+def place_views(snap: Snapshot) -> dict[str, tuple[list[float], int]]:
     """Where the map goes for each place a user may pick: ``""`` the whole municipality,
     then every area by id (villages, the town, countryside zones), then the named
     localities of the built-in geography that are not areas themselves (by name)."""
@@ -295,9 +297,7 @@ def place_views(snap: Snapshot) -> dict[str, tuple[tuple[float, float], int]]:
     return views
 
 
-def selection_view(
-    snap: Snapshot, areas: tuple[str, ...] | None
-) -> tuple[tuple[float, float], int]:
+def selection_view(snap: Snapshot, areas: tuple[str, ...] | None) -> tuple[list[float], int]:
     """The view that shows the chosen areas together (the whole municipality for None)."""
     if not areas:
         return view_for_bounds(tuple(snap.municipality.bounds))

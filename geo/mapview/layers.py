@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import folium
@@ -34,7 +35,7 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _geojson(geoms: np.ndarray, props: list[dict[str, object]]) -> str:
+def _geojson(geoms: np.ndarray, props: Sequence[Mapping[str, object]]) -> str:
     """A FeatureCollection string with coordinates rounded to 1e-5°."""
     geoms = shapely.set_precision(np.asarray(geoms, dtype=object), 1e-5)
     features = [
@@ -188,7 +189,7 @@ def presence_layer(
 
 
 def _point_layer(
-    fg: folium.FeatureGroup, geoms: np.ndarray, props: list[dict[str, object]]
+    fg: folium.FeatureGroup, geoms: np.ndarray, props: Sequence[Mapping[str, object]]
 ) -> None:
     """Points as one GeoJSON layer of circle markers, styled and with popups per feature."""
     folium.GeoJson(

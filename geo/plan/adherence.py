@@ -165,16 +165,30 @@ def stored_plans(snap: Snapshot) -> list[Plan]:
     return [Plan.from_dict(json.loads(doc)) for doc in latest["document"]]
 
 
+def passed_plans(snap: Snapshot, now: pd.Timestamp) -> list[Plan]:
+    """Stored plans whose week is over (before ``now``) and covered by logged presence."""
+    if not snap.tier.exact_presence:
+        return []
+    end = min(int(now.timestamp()), int(snap.extent().end.timestamp()))
+    return [plan for plan in stored_plans(snap) if plan.week_end <= end]
+
+
+def area_view(a: Adherence, names: dict[str, str], t: Translate) -> pd.DataFrame:
+    """Hours per area, planned and done, for people (area names, translated columns)."""
+    return pd.DataFrame(
+        {
+            t("plan_stop_area"): [names.get(x, x) for x in a.by_area["area_id"]],
+            t("plan_col_hours_planned"): a.by_area["planned"].round(1),
+            t("plan_col_hours_done"): a.by_area["done"].round(1),
+        }
+    )
+
+
 def weekly_adherence(snap: Snapshot, now: pd.Timestamp) -> pd.DataFrame:
     """Week by week, for plans whose week has passed (before ``now`` and covered by the
     logged presence): stops planned and visited, hours planned and done, gaps closed."""
-    if not snap.tier.exact_presence:
-        return pd.DataFrame()
-    end = min(int(now.timestamp()), int(snap.extent().end.timestamp()))
     rows = []
-    for plan in stored_plans(snap):
-        if plan.week_end > end:
-            continue
+    for plan in passed_plans(snap, now):
         a = adherence(snap, plan)
         rows.append(
             {

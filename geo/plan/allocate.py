@@ -1,7 +1,7 @@
 """Stops placed into the shifts' tours within the hours given per kind.
 
 A tour is one unit (kind) in one shift, from the base to its stops and back: travel
-(whole minutes, straight line) plus time on site. A tour never outlasts its shift, and the
+(straight line, minutes) plus time on site. A tour never outlasts its shift, and the
 tours of a kind together never use more than the hours given for it. Each shift has a
 fair share of a kind's hours (in proportion to its length); a tour beyond its share pays
 a penalty when stops are placed, so the week is covered evenly while a far control or a
@@ -128,12 +128,12 @@ class _Allocator:
         left = self.req.hours[kind] * 60 - self.used[kind]
         for tour in self.tours:
             room = min(left, (tour.t1 - tour.t0) / 60 - tour.used)
-            if tour.kind != kind or room < minutes or p in tour.route:
+            if tour.kind != kind or room + 1e-9 < minutes or p in tour.route:
                 continue
             if place.window and not (place.window[0] <= tour.t0 and tour.t1 <= place.window[1]):
                 continue
             pos, extra = cheapest_insertion(tour.route, p, cost)
-            if extra + minutes > room:
+            if extra + minutes > room + 1e-9:
                 continue
             after = tour.used + extra + minutes
             score = extra + self.rng.exponential(JITTER_MIN)
@@ -216,7 +216,7 @@ class _Allocator:
             start = d.t0 + int(self.rng.integers(0, int(slack // 5) + 1)) * 300
             now, prev, stops = start, 0, []
             for p, m, reason in zip(order, minutes, reasons, strict=True):
-                now += int(cost[prev, p]) * 60
+                now += int(round(cost[prev, p] * 60))
                 place = self.places.items[p]
                 stops.append(
                     Stop(
@@ -239,7 +239,7 @@ class _Allocator:
                 )
                 now += int(m * 60)
                 prev = p
-            end = now + int(cost[prev, 0]) * 60
+            end = now + int(round(cost[prev, 0] * 60))
             km = closed_cost(order, self.dist) / 1000
             out.append(Tour(d.shift, d.kind, d.budget, stops, travel, round(km, 1), start, end))
         return out

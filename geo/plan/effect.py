@@ -34,7 +34,9 @@ from geo.coverage import (
     spot_follow_up,
 )
 from geo.filters import Filters
+from geo.i18n import Translate
 from geo.model import LOCAL_TZ, AreaKind, SpotStatus
+from geo.numbers import percent
 from geo.snapshot import Snapshot
 from geo.store.base import TimeRange
 
@@ -127,12 +129,18 @@ def situation(snap: Snapshot, ws: int, we: int, params: CoverageParams) -> Situa
     )
 
 
-def statement(before: dict[str, float], after: dict[str, float], gap_weeks: int, t) -> str:  # noqa: ANN001
-    """The expected effect in one sentence (``t``: translator), e.g. "Med planen: 0 byar
-    utan närvaro på 4 veckor (utan plan 2) … landsbygdens andel 38 % → 44 %"."""
+def statement(
+    before: dict[str, float],
+    after: dict[str, float],
+    gap_weeks: int,
+    t: Translate,
+    lang: str = "sv",
+) -> str:
+    """The expected effect in one sentence, e.g. "Med planen: 0 byar utan närvaro på 4
+    veckor (utan planen 2) … landsbygdens andel 38 % → 44 %"."""
 
     def share(v: float) -> str:
-        return "–" if v != v else f"{round(v)} %"
+        return percent(v, lang)
 
     return t(
         "plan_effect",

@@ -10,6 +10,7 @@ by Debian's chromium (:func:`geo.handout.render_in_chromium`).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 import gpxpy.gpx
@@ -18,6 +19,7 @@ import pandas as pd
 from geo.handout import CHROMIUM, render_in_chromium
 from geo.i18n import Translate
 from geo.model import LOCAL_TZ
+from geo.numbers import number
 from geo.plan.effect import statement
 from geo.plan.model import Plan, Stop, Tour
 
@@ -30,8 +32,7 @@ def _local(epoch: int) -> pd.Timestamp:
 
 
 def _decimal(value: float, lang: str, digits: int = 1) -> str:
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if lang == "sv" else text
+    return number(value, lang, digits)
 
 
 def stop_label(stop: Stop, t: Translate) -> str:
@@ -74,6 +75,17 @@ def tour_rows(plan: Plan, t: Translate) -> pd.DataFrame:
             t("plan_col_stops_planned"): [len(tour.stops) for tour in plan.tours],
             "km": [tour.km for tour in plan.tours],
             t("plan_col_hours"): [round(tour.used_min / 60, 2) for tour in plan.tours],
+        }
+    )
+
+
+def unplaced_rows(plan: Plan, t: Translate, names: dict[str, str]) -> pd.DataFrame:
+    """What the plan could not place (or was told to leave out), and why."""
+    return pd.DataFrame(
+        {
+            t("plan_stop_place"): [u["name"] for u in plan.unplaced],
+            t("plan_stop_area"): [names.get(u["area_id"], "–") for u in plan.unplaced],
+            t("plan_stop_reason"): [t("plan_reason_" + u["reason"]) for u in plan.unplaced],
         }
     )
 
@@ -198,7 +210,7 @@ def plan_html(plan: Plan, t: Translate, names: dict[str, str], lang: str = "sv")
             f"<th>{esc(t('plan_stop_reason'))}</th><th>{esc(t('plan_stop_asked'))}</th></tr>"
             f"{rows}</table></section>"
         )
-    effect = statement(plan.before, plan.after, req.params.gap_weeks, t)
+    effect = statement(plan.before, plan.after, req.params.gap_weeks, t, lang)
     width, height = A4_PORTRAIT
     return f"""<!DOCTYPE html>
 <html lang="{esc(lang)}"><head><meta charset="utf-8">
@@ -236,3 +248,26 @@ def plan_pdf(plan: Plan, t: Translate, names: dict[str, str], lang: str = "sv") 
     )
     assert pdf is not None
     return pdf
+
+
+def plan_files(
+    plan: Plan, t: Translate, names: dict[str, str], lang: str = "sv"
+) -> list[tuple[str, str, str, Callable[[], bytes]]]:
+    """The downloads for the car: (label key, file extension, MIME type, maker). The PDF
+    only where chromium is installed; the HTML page prints from any browser."""
+    files: list[tuple[str, str, str, Callable[[], bytes]]] = [
+        (
+            "plan_download_html",
+            "html",
+            "text/html",
+            lambda: plan_html(plan, t, names, lang).encode(),
+        ),
+        ("plan_download_gpx", "gpx", "application/gpx+xml", lambda: plan_gpx(plan, t, names)),
+        ("plan_download_csv", "csv", "text/csv", lambda: plan_csv(plan, t, names, lang)),
+    ]
+    if Path(CHROMIUM).exists():
+        files.insert(
+            0,
+            ("plan_download_pdf", "pdf", "application/pdf", lambda: plan_pdf(plan, t, names, lang)),
+        )
+    return files

@@ -26,7 +26,7 @@ SHIFT_NAMES: tuple[str, ...] = ("day", "evening", "night")
 # Älmhult police station (approximate): where every tour starts and ends.
 STATION: tuple[float, float] = (14.1372, 56.5510)
 FORMAT = 1  # version of the stored plan document
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_WEEK = re.compile(r"^(\d{4})\s*[-–]?\s*(?:[Ww]|[Vv]\.?|[Vv]ecka)?\s*(\d{1,2})$")
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -78,7 +78,7 @@ def shifts_from_rows(rows: list[dict[str, object]]) -> tuple[Shift, ...]:
     out = []
     for i, row in enumerate(rows, 1):
         try:
-            day = int(row.get("day"))  # type: ignore[arg-type]
+            day = int(row.get("day"))  # type: ignore[arg-type, call-overload]
         except (TypeError, ValueError):
             raise PlanInputError(i, "day", "day") from None
         if not 0 <= day <= 6:
@@ -110,6 +110,14 @@ def hours_from_values(values: dict[str, object]) -> dict[str, float]:
             raise PlanInputError(i, kind, "hours")
         out[kind] = h
     return out
+
+
+def normalise_week(text: str) -> str:
+    """``2018-W39`` from ``2018-W39``, ``2018-39``, ``2018 v.39`` or ``2018 vecka 39``."""
+    m = _WEEK.match(text.strip())
+    if not m:
+        raise PlanInputError(0, "week", "week", value=text)
+    return f"{m.group(1)}-W{int(m.group(2)):02d}"
 
 
 def week_bounds(week: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -297,12 +305,12 @@ class Plan:
         ]
         return cls(
             request=PlanRequest.from_dict(d["request"]),  # type: ignore[arg-type]
-            week_start=int(d["week_start"]),  # type: ignore[arg-type]
-            week_end=int(d["week_end"]),  # type: ignore[arg-type]
+            week_start=int(d["week_start"]),  # type: ignore[arg-type, call-overload]
+            week_end=int(d["week_end"]),  # type: ignore[arg-type, call-overload]
             tours=tours,
-            needs=dict(d.get("needs") or {}),  # type: ignore[arg-type]
-            unplaced=list(d.get("unplaced") or []),  # type: ignore[arg-type]
-            before=dict(d.get("before") or {}),  # type: ignore[arg-type]
-            after=dict(d.get("after") or {}),  # type: ignore[arg-type]
-            planned_hours=dict(d.get("planned_hours") or {}),  # type: ignore[arg-type]
+            needs=dict(d.get("needs") or {}),  # type: ignore[arg-type, call-overload]
+            unplaced=list(d.get("unplaced") or []),  # type: ignore[arg-type, call-overload]
+            before=dict(d.get("before") or {}),  # type: ignore[arg-type, call-overload]
+            after=dict(d.get("after") or {}),  # type: ignore[arg-type, call-overload]
+            planned_hours=dict(d.get("planned_hours") or {}),  # type: ignore[arg-type, call-overload]
         )

@@ -7,11 +7,13 @@ presence give the figures with and without it.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from geo.coverage import presence_by_area
 from geo.filters import Filters
 from geo.plan.allocate import allocate
 from geo.plan.effect import situation
-from geo.plan.model import Plan, PlanInputError, PlanRequest, week_bounds
+from geo.plan.model import Plan, PlanInputError, PlanRequest, normalise_week, week_bounds
 from geo.plan.replay import plan_presence, truncated, with_presence
 from geo.plan.stops import build_places
 from geo.snapshot import Snapshot
@@ -25,6 +27,7 @@ def make_plan(snap: Snapshot, req: PlanRequest) -> Plan:
     """
     if not snap.tier.exact_presence:
         raise PlanInputError(0, "tier", "tier")
+    req = replace(req, week=normalise_week(req.week))
     ws, we = week_bounds(req.week)
     unknown = sorted(set(req.exclude) - set(snap.area_ids))
     if unknown:

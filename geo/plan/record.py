@@ -10,6 +10,7 @@ import json
 import pandas as pd
 
 from geo.editing import Editor
+from geo.i18n import Translate
 from geo.plan.model import Plan
 
 LAYER = "plans"
@@ -55,3 +56,16 @@ def save_plan(editor: Editor, plan: Plan, stored: pd.DataFrame) -> int:
         expected_version=version,
     )
     return version + 1
+
+
+def saved_view(stored: pd.DataFrame, t: Translate) -> pd.DataFrame:
+    """The stored plans for people: week, seed, version and who saved it."""
+    saved = stored[["week", "seed", "version", "updated_by"]].sort_values("week")
+    return saved.rename(
+        columns={
+            "week": t("plan_col_week"),
+            "seed": t("plan_seed"),
+            "version": t("plan_col_version"),
+            "updated_by": t("plan_col_saved_by"),
+        }
+    )

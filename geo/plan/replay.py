@@ -85,8 +85,8 @@ def _track(
             ys.append(np.full(stay.size, y))
             ts.append(stay)
         here_x, here_y, now = x, y, leave
-    x, y = _inside(np.concatenate(xs), np.concatenate(ys), outline_m)
-    lon, lat = to_wgs84(x, y)
+    all_x, all_y = _inside(np.concatenate(xs), np.concatenate(ys), outline_m)
+    lon, lat = to_wgs84(all_x, all_y)
     return np.round(lon, 6), np.round(lat, 6), np.concatenate(ts).astype(np.int64)
 
 
@@ -206,7 +206,7 @@ def with_presence(
         return snap
     fixes = fixes_from_presence(presence, vertex_times)
     codes = assign_areas(snap.areas, fixes["lon"].to_numpy(), fixes["lat"].to_numpy())
-    ids = np.append(snap.area_ids.astype(object), None)
+    ids = np.array([*snap.area_ids, None], dtype=object)
     fixes["area_id"] = ids[codes]
     points = set(presence.loc[presence.geometry.geom_type == "Point", "uid"])
     added = build_fix_arrays(fixes, snap.area_ids, points, max_gap_minutes * 60)
@@ -231,4 +231,4 @@ def _first_area(records: gpd.GeoDataFrame, snap: Snapshot) -> np.ndarray:
     )
     xy = shapely.get_coordinates(first)
     codes = assign_areas(snap.areas, xy[:, 0], xy[:, 1])
-    return np.append(snap.area_ids.astype(object), None)[codes]
+    return np.array([*snap.area_ids, None], dtype=object)[codes]

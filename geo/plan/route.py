@@ -1,15 +1,16 @@
 """Driving order of a tour's stops: straight-line travel times, cheapest insertion,
 nearest neighbour and 2-opt, and a brute-force optimum for small tours (the reference).
 
-Positions are SWEREF 99 TM (EPSG:3006) metres; travel times whole minutes. Index 0 of a
-cost matrix is the base every tour starts and ends at. No road network is used: the
-straight line at an effective speed is a fair stand-in for ordering stops in a rural
-municipality, and the stated times say so.
+Positions are SWEREF 99 TM (EPSG:3006) metres; travel times minutes (tenths, rounded
+up). Index 0 of a cost matrix is the base every tour starts and ends at. No road network
+is used: the straight line at an effective speed is a fair stand-in for ordering stops in
+a rural municipality, and the stated times say so.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -22,25 +23,32 @@ def distance_matrix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def minutes_matrix(
     dist_m: np.ndarray, kmh: float, walk_kmh: float | None = None, walk_max_m: float = 0.0
 ) -> np.ndarray:
-    """Travel minutes (rounded up) for distances: at ``kmh``, or walking at ``walk_kmh``
-    for legs up to ``walk_max_m`` (a foot patrol is driven further)."""
+    """Travel minutes (rounded up to a tenth) for distances: at ``kmh``, or walking at
+    ``walk_kmh`` for legs up to ``walk_max_m`` (a foot patrol is driven further)."""
     minutes = dist_m / (kmh * 1000 / 60)
     if walk_kmh:
         walk = dist_m / (walk_kmh * 1000 / 60)
         minutes = np.where(dist_m <= walk_max_m, walk, minutes)
-    return np.ceil(minutes - 1e-9)
+    return np.ceil(minutes * 10 - 1e-6) / 10
 
 
-def closed_cost(route: list[int] | np.ndarray, cost: np.ndarray) -> float:
+def _closed(route: Sequence[int] | np.ndarray) -> np.ndarray:
+    """base, route..., base as an index array (np.r_ costs more than the work here)."""
+    path = np.zeros(len(route) + 2, dtype=np.intp)
+    path[1:-1] = route
+    return path
+
+
+def closed_cost(route: Sequence[int] | np.ndarray, cost: np.ndarray) -> float:
     """Cost of base -> route -> base (``route`` without the base)."""
-    path = np.r_[0, np.asarray(route, dtype=int), 0]
+    path = _closed(route)
     return float(cost[path[:-1], path[1:]].sum())
 
 
 def cheapest_insertion(route: list[int], p: int, cost: np.ndarray) -> tuple[int, float]:
     """Where to insert point ``p`` into ``route`` (base implied at both ends) at least
     extra cost: (position in ``route``, extra cost)."""
-    path = np.r_[0, np.asarray(route, dtype=int), 0]
+    path = _closed(route)
     a, b = path[:-1], path[1:]
     extra = cost[a, p] + cost[p, b] - cost[a, b]
     i = int(np.argmin(extra))
@@ -62,7 +70,7 @@ def nearest_neighbour(points: list[int], cost: np.ndarray) -> list[int]:
 def two_opt(route: list[int], cost: np.ndarray) -> list[int]:
     """Improve a closed tour (base at both ends) by reversing segments while that
     shortens it (first improvement, vectorised over the second cut)."""
-    path = np.r_[0, np.asarray(route, dtype=int), 0]
+    path = _closed(route)
     n = path.size
     if n < 5:
         return list(path[1:-1])

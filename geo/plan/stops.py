@@ -274,10 +274,11 @@ def _needs(
 
 
 def _spot_need_kinds(p: Place) -> tuple[str, ...]:
-    """Who answers a spot: a control for traffic, a foot patrol in a locality for youth
-    and narcotics, else a car; the others as fallbacks."""
+    """Who answers a spot: a foot patrol in a locality for youth and narcotics, else a
+    car; the others as fallbacks. Any presence follows a spot up, so the hours of
+    traffic controls are kept for the roads, which only a control answers."""
     if p.category in TRAFFIC:
-        order = (CONTROL, CAR, FOOT)
+        order: tuple[str, ...] = (CAR, FOOT, CONTROL)
     elif p.category in EVENING and p.area_kind != AreaKind.COUNTRYSIDE.value:
         order = (FOOT, CAR)
     else:

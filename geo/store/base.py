@@ -1,14 +1,18 @@
-"""The storage interface every backend implements (GeoPackage now, PostGIS later)."""
+"""The storage interface every backend implements (GeoPackage and PostGIS)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
+
+if TYPE_CHECKING:
+    from geo.areas import AreaIndex
+    from geo.store.common import Changes
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,40 @@ class Store(Protocol):
         """Presence fixes (lon, lat, t UTC, kind, area_id, presence_uid) in ``period``."""
         ...
 
+    def records(self, layer: str, uids: list[str]) -> gpd.GeoDataFrame | pd.DataFrame:
+        """The stored records among ``uids`` (missing ones were deleted)."""
+        ...
+
+    def fixes_of(self, uids: list[str]) -> pd.DataFrame:
+        """The fixes of presence records ``uids``, by record in sequence order."""
+        ...
+
+    def runs(self, uids: list[str] | None = None) -> pd.DataFrame:
+        """Presence runs (:mod:`geo.sums`) of ``uids`` or of every record."""
+        ...
+
+    def fix_count(self) -> int:
+        """About how many fixes are stored (cheap: from the sums)."""
+        ...
+
+    def sums(self) -> pd.DataFrame:
+        """Per area, local day and kind: seconds, fixes, visits and passes."""
+        ...
+
+    def changes_since(self, version: int) -> Changes:
+        """Which records changed after data version ``version`` (the change feed)."""
+        ...
+
+    def reduce_tracks(
+        self, ended_before: pd.Timestamp, anchors: dict[str, tuple[float, float]], *, user: str
+    ) -> int:
+        """Retention: old GPS tracks keep only their stays per area (see geo.retention)."""
+        ...
+
+    def area_index(self) -> AreaIndex:
+        """An index assigning points to the stored areas."""
+        ...
+
     def areas(self) -> gpd.GeoDataFrame:
         """The areas (EPSG:4326) in assignment priority order."""
         ...
@@ -101,6 +139,10 @@ class Store(Protocol):
         self, areas: gpd.GeoDataFrame, municipality: BaseGeometry, *, user: str = "system"
     ) -> None:
         """Replace the areas and outline, and reassign every stored record to them."""
+        ...
+
+    def close(self) -> None:
+        """Release this process's connections (the store stays usable by others)."""
         ...
 
     # Geography replacement (issue 10): one audited transaction, undoable.

@@ -83,7 +83,7 @@ def running_app(store: Path, accounts: Path, **env: str) -> Iterator[str]:
             "-m",
             "streamlit",
             "run",
-            "dashboard.py",
+            "scripts/serve.py",  # the server entry: dashboard.py plus the session routes
             "--server.port",
             str(port),
             "--server.address",
@@ -168,7 +168,12 @@ def open_as(page, url: str, role: str | None) -> None:
 
     t = translator("sv")
     page.goto(url)
-    page.get_by_role("link", name=t("sign_in")).wait_for(timeout=90_000)
+    signed_out = page.get_by_role("link", name=t("sign_in"))
+    signed_in = page.get_by_role("button", name=t("sign_out"))
+    signed_out.or_(signed_in).first.wait_for(timeout=90_000)
+    if signed_in.count():  # the browser's session cookie signed it in: start afresh
+        signed_in.click()
+    signed_out.wait_for(timeout=90_000)
     # The first page is the overview: wait until its map is up, so no rerun of the first
     # load can clear the form while it is being filled.
     page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator(

@@ -147,11 +147,11 @@ def test_council_reaches_no_patrol_position_or_time(app_url, page_and_watch, exa
     for name, data in exported.items():
         assert patrol_leaks(as_text(name, data, tmp_path), exact) == [], name
     assert watch.outside == [] and watch.errors == [], (watch.outside, watch.errors)
-    # Pages outside the role's menu cannot be opened by URL either (Streamlit answers with
-    # a 404 for the sub-path and falls back to the main page).
+    # Pages outside the role's menu cannot be opened by URL either: the session survives
+    # the new load, and the URL answers that the role has no access.
     for path in ("/register", "/import_data", "/audit"):
         page.goto(app_url + path)
-        page.get_by_role("link", name=T("sign_in")).wait_for(timeout=90_000)
+        page.get_by_text(T("page_not_allowed")).wait_for(timeout=90_000)
         expect(page.get_by_role("button", name=T("register_save"))).to_have_count(0)
         expect(page.locator('input[type="file"]')).to_have_count(0)
     assert watch.outside == []
@@ -161,7 +161,7 @@ def test_police_sees_exact_tracks_times_and_the_log(app_url, page_and_watch, exa
     page, watch = page_and_watch
     open_as(page, app_url + "/?pick=custom&start=2018-05-01&end=2018-05-02", "police")
     wait_for_map(page)
-    assert menu(page) == [T(p) for p in (*PUBLIC_PAGES, *EDIT_PAGES, "page_audit")]
+    assert menu(page) == [T(p) for p in (*PUBLIC_PAGES, *EDIT_PAGES, "page_plan", "page_audit")]
     seen = everything_seen(page, watch)
     leaks = patrol_leaks(seen, exact)
     assert any(p.startswith("exact fix") for p in leaks), "police should get exact tracks"

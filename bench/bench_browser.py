@@ -1,0 +1,200 @@
+"""Speed a user feels: the running app in Debian's Chromium (Playwright), medians of runs.
+
+Measured, tiles off, on a copy of the demo year (made once, as a deployed store is):
+- cold start to map: server process started -> first visitor sees the overview's map;
+- warm page load to map: a new tab on the running server -> map drawn;
+- period click: a period quick pick clicked -> the run finished and the first table changed;
+- page switch: a menu link clicked -> the other page's title shown and its run finished.
+Targets (issue 11): warm load <= 2 s, cold start <= 4 s, period click <= 0.8 s, page
+switch <= 1 s. Every figure is wall time on this (shared, 2-core) machine; the load average
+is printed with them. Not a test: it prints figures.
+
+    python bench/bench_browser.py [--runs 5] [--cold-runs 3] [--entry scripts/serve.py]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from geo.demo import load_demo_year  # noqa: E402
+from geo.handout import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from geo.i18n import translator  # noqa: E402
+from geo.store import GeoPackageStore  # noqa: E402
+
+T = translator("sv")
+MAP = 'iframe[title="streamlit_folium.st_folium"]'
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(entry: str, store: Path, folder: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "ALMHULT_STORE": str(store),
+        "ALMHULT_TILE_URL": "",
+        "ALMHULT_ACCOUNTS": str(folder / "accounts.db"),
+    }
+    cmd = [sys.executable, "-m", "streamlit", "run", entry, "--server.port", str(port)]
+    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    log = open(folder / "server.log", "a")  # noqa: SIM115 - lives as long as the server
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("the app did not start: see " + str(folder / "server.log"))
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def offline(page) -> None:  # noqa: ANN001
+    page.route(
+        "**/*",
+        lambda r: (
+            r.continue_()
+            if r.request.url.startswith(("http://127.0.0.1", "ws:", "data:"))
+            else r.abort()
+        ),
+    )
+
+
+def wait_map(page) -> None:  # noqa: ANN001
+    frame = page.frame_locator(MAP)
+    frame.locator(".leaflet-overlay-pane canvas").first.wait_for(timeout=120_000)
+
+
+def wait_idle(page) -> None:  # noqa: ANN001
+    page.wait_for_function(IDLE, timeout=120_000)
+
+
+def median(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} s  (runs: {', '.join(f'{v:.2f}' for v in values)})"
+
+
+def measure(browser, url: str, runs: int) -> dict[str, list[float]]:  # noqa: ANN001
+    out: dict[str, list[float]] = {"warm": [], "period": [], "switch": []}
+    for _ in range(runs):
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        offline(page)
+        t0 = time.perf_counter()
+        page.goto(url)
+        wait_map(page)
+        out["warm"].append(time.perf_counter() - t0)
+        wait_idle(page)
+        page.wait_for_timeout(500)
+        table = page.get_by_test_id("stTable").first
+        for pick in ("pick_4weeks", "pick_year"):
+            before = table.inner_text()
+            t0 = time.perf_counter()
+            page.get_by_text(T(pick), exact=True).click()
+            page.wait_for_function(IDLE, timeout=120_000)
+            while table.inner_text() == before:
+                page.wait_for_timeout(20)
+            out["period"].append(time.perf_counter() - t0)
+            page.wait_for_timeout(300)
+        for link, title, done in (
+            ("page_coverage", "page_coverage", None),
+            ("page_overview", "app_title", wait_map),
+        ):
+            t0 = time.perf_counter()
+            page.get_by_role("link", name=T(link)).click()
+            page.get_by_role("heading", name=T(title), level=1).wait_for(timeout=120_000)
+            if done:
+                done(page)
+            wait_idle(page)
+            out["switch"].append(time.perf_counter() - t0)
+            page.wait_for_timeout(300)
+        page.close()
+    return out
+
+
+def cold(browser, entry: str, store: Path, folder: Path, runs: int) -> list[float]:  # noqa: ANN001
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc, url = start_server(entry, store, folder)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            offline(page)
+            page.goto(url)
+            wait_map(page)
+            times.append(time.perf_counter() - t0)
+            page.close()
+        finally:
+            stop(proc)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--entry", default="scripts/serve.py", help="what streamlit runs")
+    parser.add_argument(
+        "--before",
+        default="dashboard.py",
+        help="the previous entry, cold-started in the same run (no warm-up, no session routes)",
+    )
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"{CHROMIUM} not found: install Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        store = folder / "demo.gpkg"
+        load_demo_year(GeoPackageStore(store))
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            proc, url = start_server(args.entry, store, folder)
+            try:
+                page = browser.new_page()  # first load fills the server's caches
+                page.goto(url)
+                wait_map(page)
+                page.close()
+                warm = measure(browser, url, args.runs)
+            finally:
+                stop(proc)
+            cold_times = cold(browser, args.entry, store, folder, args.cold_runs)
+            cold_before = cold(browser, args.before, store, folder, args.cold_runs)
+            browser.close()
+    print(f"entry {args.entry}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"warm page load to map (<= 2 s):      {median(warm['warm'])}")
+    print(f"cold start to map (<= 4 s):          {median(cold_times)}")
+    print(f"  the same, {args.before}:{' ' * max(1, 21 - len(args.before))}{median(cold_before)}")
+    print(f"period click to tables (<= 0.8 s):   {median(warm['period'])}")
+    print(f"page switch (<= 1 s):                {median(warm['switch'])}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""The store's reads, once for every backend: records by uid, period, area and bbox; fixes,
+runs and sums; the audit log and the change feed.
+
+Positions EPSG:4326; times UTC (``t``, ``t_first``, ``t_last``: epoch seconds).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.errors import NotFoundError
+from geo.fixes import FIX_COLUMNS
+from geo.model import SCHEMAS
+from geo.store.backend import Backend
+from geo.store.base import TimeRange
+from geo.store.common import AUDIT_COLUMNS, FEED_LIMIT, Changes, quote
+from geo.sums import RUN_COLUMNS, SUM_COLUMNS
+
+_CHUNK = 500
+_RUN_TYPES: dict[str, object] = {
+    "presence_uid": str,
+    "seq": "int64",
+    "stay": "int64",
+    "area_id": str,
+    "kind": str,
+    "day": "int64",
+    "t_first": "int64",
+    "t_last": "int64",
+    "seconds": "float64",
+    "n": "int64",
+    "q": "int64",
+    "r": "int64",
+}
+
+
+class Reads(Backend):
+    """Every read of the :class:`~geo.store.base.Store` protocol (see module docstring)."""
+
+    def get(self, layer: str, uid: str) -> gpd.GeoDataFrame | pd.DataFrame:
+        """One record by uid (:class:`NotFoundError` if missing)."""
+        with self._read() as tx:
+            frame = self._select(tx, layer, "WHERE uid = ?", [uid])
+        if frame.empty:
+            raise NotFoundError(layer, uid)
+        return frame
+
+    def query(
+        self,
+        layer: str,
+        *,
+        period: TimeRange | None = None,
+        areas: list[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> gpd.GeoDataFrame | pd.DataFrame:
+        """Records of ``layer`` overlapping ``period``, in ``areas``, intersecting ``bbox``.
+
+        ``bbox`` is (min lon, min lat, max lon, max lat), answered with the spatial index.
+        """
+        schema = SCHEMAS[layer]
+        clauses: list[str] = []
+        params: list[object] = []
+        if period is not None:
+            clause, values = self._period_clause(layer, period)
+            if clause:
+                clauses.append(clause)
+                params += values
+        if areas is not None and schema.has_area:
+            clauses.append(f"area_id IN ({', '.join('?' * len(areas))})" if areas else "1 = 0")
+            params += list(areas)
+        if bbox is not None and schema.spatial:
+            clause, values = self._bbox_clause(layer, bbox)
+            clauses.append(clause)
+            params += values
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        with self._read() as tx:
+            return self._select(tx, layer, where, params)
+
+    def records(self, layer: str, uids: list[str]) -> gpd.GeoDataFrame | pd.DataFrame:
+        """The stored records among ``uids`` (missing ones: deleted), in stored order."""
+        parts = []
+        with self._read() as tx:
+            for start in range(0, max(len(uids), 1), _CHUNK):
+                part = uids[start : start + _CHUNK]
+                marks = ", ".join("?" * len(part)) or "NULL"
+                parts.append(self._select(tx, layer, f"WHERE uid IN ({marks})", part))
+        if len(parts) == 1:
+            return parts[0]
+        out = pd.concat(parts, ignore_index=True)
+        return gpd.GeoDataFrame(out, crs=parts[0].crs) if SCHEMAS[layer].spatial else out
+
+    def existing(self, layer: str, uids: list[str]) -> set[str]:
+        """Which of ``uids`` are already stored in ``layer`` (duplicate detection)."""
+        found: set[str] = set()
+        with self._read() as tx:
+            for start in range(0, len(uids), _CHUNK):
+                part = uids[start : start + _CHUNK]
+                marks = ", ".join("?" * len(part))
+                rows = self._exec(
+                    tx, f"SELECT uid FROM {quote(layer)} WHERE uid IN ({marks})", part
+                )
+                found |= {r[0] for r in rows}
+        return found
+
+    def fixes_of(self, uids: list[str]) -> pd.DataFrame:
+        """The fixes of presence records ``uids`` (columns as :meth:`fixes`)."""
+        parts = [pd.DataFrame({c: [] for c in [*FIX_COLUMNS, "area_id"]})]
+        with self._read() as tx:
+            for start in range(0, len(uids), _CHUNK):
+                part = uids[start : start + _CHUNK]
+                marks = ", ".join("?" * len(part))
+                found = self._fixes_where(tx, f"presence_uid IN ({marks})", part)
+                parts.append(found.drop(columns="fid"))
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+    def runs(self, uids: list[str] | None = None) -> pd.DataFrame:
+        """Presence runs (:data:`geo.sums.RUN_COLUMNS`), of ``uids`` or all, by record
+        in sequence order."""
+        sql = f"SELECT {', '.join(RUN_COLUMNS)} FROM presence_runs"
+        parts = [pd.DataFrame({c: pd.Series([], dtype=_RUN_TYPES[c]) for c in RUN_COLUMNS})]
+        with self._read() as tx:
+            if uids is None:
+                parts.append(self._bulk(tx, sql + " ORDER BY fid", [], RUN_COLUMNS, _RUN_TYPES))
+            for start in range(0, len(uids or []), _CHUNK):
+                part = (uids or [])[start : start + _CHUNK]
+                marks = ", ".join("?" * len(part))
+                where = f" WHERE presence_uid IN ({marks}) ORDER BY fid"
+                parts.append(self._bulk(tx, sql + where, part, RUN_COLUMNS, _RUN_TYPES))
+        out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        out["area_id"] = out["area_id"].astype(object).where(out["area_id"].notna(), None)
+        return out
+
+    def fix_count(self) -> int:
+        """About how many fixes the store holds (those inside an area; cheap)."""
+        with self._read() as tx:
+            return int(self._exec(tx, "SELECT COALESCE(SUM(fixes), 0) FROM presence_sums")[0][0])
+
+    def sums(self) -> pd.DataFrame:
+        """Per area, local day (ISO date) and kind: seconds, fixes, visits and passes at
+        the default dwell (:data:`geo.sums.SUM_COLUMNS`), sorted by those keys."""
+        with self._read() as tx:
+            frame = self._frame(
+                tx,
+                f"SELECT {', '.join(SUM_COLUMNS)} FROM presence_sums ORDER BY area_id, day, kind",
+            )
+        frame["day"] = frame["day"].astype(str)
+        return frame
+
+    def audit_log(self, limit: int = 200) -> pd.DataFrame:
+        """The newest ``limit`` audit entries, newest first."""
+        columns = ", ".join(quote(c) for c in AUDIT_COLUMNS)
+        with self._read() as tx:
+            return self._frame(
+                tx,
+                f"SELECT fid AS id, {columns} FROM audit ORDER BY fid DESC LIMIT ?",
+                [int(limit)],
+            )
+
+    def changes_since(self, version: int) -> Changes:
+        """What changed after data version ``version`` (see :class:`Changes`)."""
+        with self._read() as tx:
+            now = self._meta(tx, "data_version")
+            if version > now or now - version >= FEED_LIMIT:
+                return Changes(version, now, reload=True)
+            rows = self._exec(
+                tx, "SELECT layer, uid FROM changes WHERE version > ?", [int(version)]
+            )
+        layers: dict[str, set[str]] = {}
+        for layer, uid in rows:
+            layers.setdefault(layer, set()).add(uid)
+        if "*" in layers or sum(map(len, layers.values())) > FEED_LIMIT:
+            return Changes(version, now, reload=True)
+        return Changes(version, now, {k: frozenset(v) for k, v in layers.items()})

@@ -1,0 +1,44 @@
+"""The server entry: the dashboard plus its session-cookie routes, as one ASGI app.
+
+Run from the project folder: ``streamlit run scripts/serve.py`` (``make run`` does), with
+the usual ``--server.*`` options. ``streamlit run`` finds ``app`` below and serves it with
+uvicorn; ``dashboard.py`` stays the Streamlit script. (``streamlit run dashboard.py`` also
+works, but a sign-in then lasts only as long as its browser tab.)
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # streamlit run puts only this file's folder on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from pages._routes import session_routes  # noqa: E402
+
+
+def _warm_up() -> None:
+    # The app's modules (geopandas, folium, ...) and its data load while the first
+    # visitor's browser is still fetching the page: not after it connects.
+    from pages import _session
+
+    _session.warm_up()
+
+
+@asynccontextmanager
+async def _lifespan(_app: st.App) -> AsyncIterator[None]:
+    threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
+    yield
+
+
+app = st.App(
+    ROOT / "dashboard.py",
+    routes=session_routes(st.get_option("server.baseUrlPath") or ""),
+    lifespan=_lifespan,
+)
