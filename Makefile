@@ -47,6 +47,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_area_assignment.py
 	$(PY) bench/bench_coverage.py
+	$(PY) bench/bench_import.py
 	$(PY) bench/bench_handout.py
 	$(PY) bench/bench_browser.py
 	$(PY) bench/bench_plan.py

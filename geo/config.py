@@ -44,6 +44,10 @@ class Settings:
     max_fix_gap_minutes : a gap between GPS fixes longer than this adds no presence time.
     raw_points_max : above this many presence points the map shows hexagons, not points.
     upload_max_mb : refuse uploads larger than this.
+    upload_max_rows, upload_max_features, upload_max_points : refuse uploads with more
+        table rows, map features or GPX points (counted before the file is parsed).
+    upload_cpu_seconds, upload_memory_mb : CPU time and memory of the worker process that
+        reads one upload.
     accounts_path : the SQLite file of local accounts (argon2 hashes, roles).
     public_view : whether visitors who have not signed in see the public tier (else only
         the sign-in form).
@@ -72,6 +76,11 @@ class Settings:
     max_fix_gap_minutes: float = 5.0
     raw_points_max: int = 3000
     upload_max_mb: int = 50
+    upload_max_rows: int = 1_000_000
+    upload_max_features: int = 100_000
+    upload_max_points: int = 2_000_000
+    upload_cpu_seconds: int = 120
+    upload_memory_mb: int = 2048
     accounts_path: Path = field(default_factory=lambda: DATA_DIR / "accounts.db")
     public_view: bool = True
     session_idle_minutes: float = 30.0
@@ -123,6 +132,11 @@ class Settings:
             ("dwell_minutes", float),
             ("raw_points_max", int),
             ("upload_max_mb", int),
+            ("upload_max_rows", int),
+            ("upload_max_features", int),
+            ("upload_max_points", int),
+            ("upload_cpu_seconds", int),
+            ("upload_memory_mb", int),
             ("session_idle_minutes", float),
             ("session_max_hours", float),
             ("raw_track_days", int),

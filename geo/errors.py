@@ -2,6 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+def _shown(value: object, lang: str) -> str:
+    """A message parameter as text: whole numbers with a thousands space in Swedish."""
+    if isinstance(value, Message):
+        return value.text(lang)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_shown(v, lang) for v in value)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        text = f"{value:,}"
+        return text.replace(",", "\u00a0") if lang == "sv" else text
+    if isinstance(value, float):
+        text = f"{value:,.5g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        return text.replace(",", "\u00a0").replace(".", ",") if lang == "sv" else text
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A user-facing text by catalogue key, rendered in the reader's language on demand.
+
+    ``params`` fill the ``{name}`` placeholders; numbers are formatted per language.
+    """
+
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str = "sv") -> str:
+        """The message in ``lang`` (``sv`` or ``en``)."""
+        from geo.i18n import translator  # late: geo.i18n reads the catalogue files
+
+        values = {k: _shown(v, lang) for k, v in self.params.items()}
+        return translator(lang)(self.key, **values)
+
 
 class GeoError(Exception):
     """Base class of every error this package raises on purpose."""
@@ -15,15 +53,32 @@ class ValidationError(GeoError, ValueError):
     layer : the layer the record was meant for (``presence``, ``problem_spots`` …).
     record : row label or 1-based row number in the input, or an id.
     field : the offending field name.
-    reason : why, in words a user can act on.
+    reason : why, in words a user can act on (English; rendered from ``message`` if omitted).
+    message : the same reason as a catalogue :class:`Message`, for any language.
+    position : 0-based position of the record in the validated input, when known.
     """
 
-    def __init__(self, layer: str, record: object, field: str, reason: str) -> None:
+    def __init__(
+        self,
+        layer: str,
+        record: object,
+        field: str,
+        reason: str | None = None,
+        *,
+        message: Message | None = None,
+        position: int | None = None,
+    ) -> None:
         self.layer = layer
         self.record = record
         self.field = field
-        self.reason = reason
-        super().__init__(f"{layer}: record {record}, field '{field}': {reason}")
+        self.message = message
+        self.position = position
+        self.reason = reason if reason is not None else (message.text("en") if message else "")
+        super().__init__(f"{layer}: record {record}, field '{field}': {self.reason}")
+
+    def text(self, lang: str = "sv") -> str:
+        """The reason in ``lang`` (the English ``reason`` when no catalogue message)."""
+        return self.message.text(lang) if self.message else self.reason
 
 
 class ConflictError(GeoError):
@@ -54,7 +109,24 @@ class StoreBusyError(GeoError):
 
 
 class ImportRejected(GeoError):
-    """A whole file was refused (wrong type, empty, too large, unreadable); nothing written."""
+    """A whole file was refused (wrong type, empty, too large, unreadable); nothing written.
+
+    Raised with a catalogue key and its parameters: ``ImportRejected("imp_file_empty",
+    name="a.csv")``; :meth:`text` gives the message in a language, ``str()`` in English.
+    """
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.message = Message(key, params)
+        super().__init__(self.message.text("en"))
+
+    def text(self, lang: str = "sv") -> str:
+        """The reason in ``lang``."""
+        return self.message.text(lang)
+
+
+class OverBudget(ImportRejected):
+    """An upload would cost more to read than its budget (rows, features, points, CPU,
+    memory); refused before or while reading, never after a full parse."""
 
 
 class LayerFileError(ImportRejected):
@@ -66,4 +138,5 @@ class LayerFileError(ImportRejected):
 
     def __init__(self, message: str, key: str, **values: object) -> None:
         self.key, self.values = key, values
-        super().__init__(message)
+        self.message = Message(key, values)
+        GeoError.__init__(self, message)  # the English text is given, not rendered

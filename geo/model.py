@@ -14,13 +14,13 @@ from enum import StrEnum
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo.crs import WGS84
 from geo.errors import ValidationError
 
 LOCAL_TZ = "Europe/Stockholm"
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+"""The dtype of validated text columns: Arrow strings (compact), NaN where empty."""
 
 
 class AreaKind(StrEnum):
@@ -226,190 +226,22 @@ def new_uid() -> str:
     return uuid.uuid4().hex
 
 
-def _row_label(frame: pd.DataFrame, pos: int) -> object:
-    """The record label used in messages: its uid if it has one, else the 1-based row."""
-    if "uid" in frame.columns:
-        value = frame["uid"].iloc[pos]
-        if isinstance(value, str) and value:
-            return value
-    return pos + 1
+# -- validation: whole columns at once; only rows that fail are looked at one by one --
 
-
-def _is_blank(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    if value is pd.NaT or (not isinstance(value, str) and pd.isna(value) is True):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
-def _to_utc(layer: str, label: object, name: str, value: object) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ValidationError(layer, label, name, f"'{value}' is not a date and time") from exc
-    if ts.tzinfo is None:
-        raise ValidationError(layer, label, name, "time has no time zone (give e.g. +01:00 or UTC)")
-    return ts.tz_convert("UTC")
-
-
-def _to_date(layer: str, label: object, name: str, value: object) -> str:
-    try:
-        return pd.Timestamp(value).date().isoformat()
-    except (ValueError, TypeError) as exc:
-        raise ValidationError(layer, label, name, f"'{value}' is not a date") from exc
-
-
-def _check_geometry(
-    layer: str,
-    schema: LayerSchema,
-    label: object,
-    geom: BaseGeometry | None,
-    outline: BaseGeometry | None,
-) -> None:
-    if geom is None or geom.is_empty:
-        if schema.geometry_required:
-            raise ValidationError(layer, label, "geometry", "a location is required")
-        return
-    if geom.geom_type not in schema.geometry_types:
-        allowed = " or ".join(schema.geometry_types)
-        raise ValidationError(
-            layer, label, "geometry", f"{geom.geom_type} given, {allowed} expected"
-        )
-    coords = shapely.get_coordinates(geom)
-    lon, lat = coords[:, 0], coords[:, 1]
-    if (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
-        raise ValidationError(
-            layer,
-            label,
-            "geometry",
-            "coordinates are not degrees (SWEREF 99 TM metres given as lon/lat?)",
-        )
-    if outline is None:
-        return
-    inside = shapely.intersects_xy(outline, lon, lat)
-    if inside.all():
-        return
-    first = int(np.argmin(inside))
-    if shapely.intersects_xy(outline, lat[first], lon[first]):
-        raise ValidationError(
-            layer,
-            label,
-            "geometry",
-            f"latitude and longitude look swapped ({lat[first]:.5f}, {lon[first]:.5f} "
-            "lies outside; swapped it lies inside Älmhult municipality)",
-        )
-    raise ValidationError(
-        layer,
-        label,
-        "geometry",
-        f"point lon {lon[first]:.5f}, lat {lat[first]:.5f} lies outside Älmhult municipality",
-    )
-
-
-def _field_value(layer: str, label: object, f: Field, value: object) -> object:
-    """One field's normalised value, or a ValidationError naming it."""
-    if _is_blank(value):
-        if f.required:
-            raise ValidationError(layer, label, f.name, "a value is required")
-        return None
-    if f.kind == "enum":
-        text = str(value).strip()
-        if text not in f.choices:
-            raise ValidationError(
-                layer, label, f.name, f"unknown value '{text}' (allowed: {', '.join(f.choices)})"
-            )
-        return text
-    if f.kind == "int":
-        try:
-            number = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(layer, label, f.name, f"'{value}' is not a whole number") from exc
-        if not number.is_integer():
-            raise ValidationError(layer, label, f.name, f"'{value}' is not a whole number")
-        if f.minimum is not None and number < f.minimum:
-            raise ValidationError(
-                layer, label, f.name, f"{int(number)} is below the minimum {f.minimum:g}"
-            )
-        return int(number)
-    if f.kind == "float":
-        return float(value)  # type: ignore[arg-type]
-    if f.kind == "datetime":
-        return _to_utc(layer, label, f.name, value)
-    if f.kind == "date":
-        return _to_date(layer, label, f.name, value)
-    return str(value)
-
-
-def _validate_row(
-    layer: str, schema: LayerSchema, frame: pd.DataFrame, pos: int, outline: BaseGeometry | None
-) -> dict[str, object]:
-    """The normalised values of row ``pos``, or the first ValidationError in it."""
-    label = _row_label(frame, pos)
-    row = frame.iloc[pos]
-    values = {
-        f.name: _field_value(layer, label, f, row[f.name] if f.name in frame.columns else None)
-        for f in schema.fields
-    }
-    if "start" in values and "end" in values and values["end"] < values["start"]:  # type: ignore[operator]
-        raise ValidationError(
-            layer, label, "end", f"end {values['end']} is before start {values['start']}"
-        )
-    if layer == "presence":
-        checked, found = values["vehicles_checked"], values["violations"]
-        if checked is not None and found is not None and found > checked:  # type: ignore[operator]
-            raise ValidationError(
-                layer,
-                label,
-                "violations",
-                f"{found} violations but only {checked} vehicles checked",
-            )
-    if schema.spatial:
-        _check_geometry(layer, schema, label, frame.geometry.iloc[pos], outline)
-    uid = frame["uid"].iloc[pos] if "uid" in frame.columns else None
-    values["uid"] = uid if isinstance(uid, str) and uid else new_uid()
-    return values
-
-
-def _prepare(layer: str, frame: pd.DataFrame) -> tuple[LayerSchema, pd.DataFrame]:
-    """Checks that concern the whole input: layer, emptiness, CRS, required columns."""
-    if layer not in SCHEMAS:
-        raise ValidationError(layer, "-", "layer", f"unknown layer (known: {', '.join(LAYERS)})")
-    schema = SCHEMAS[layer]
-    if len(frame) == 0:
-        raise ValidationError(layer, "-", "-", "no records given")
-    frame = frame.reset_index(drop=True)
-    if schema.spatial:
-        if not isinstance(frame, gpd.GeoDataFrame):
-            raise ValidationError(layer, 1, "geometry", "records carry no geometry")
-        if frame.crs is None:
-            raise ValidationError(layer, 1, "geometry", "no coordinate reference system given")
-        if frame.crs != WGS84:
-            frame = frame.to_crs(WGS84)
-    for f in schema.fields:
-        if f.required and f.name not in frame.columns:
-            raise ValidationError(layer, 1, f.name, "required column is missing")
-    return schema, frame
-
-
-def _assemble(
-    schema: LayerSchema, rows: list[dict[str, object]], geoms: np.ndarray | None
-) -> gpd.GeoDataFrame | pd.DataFrame:
-    data = pd.DataFrame(rows, columns=["uid", *schema.field_names])
-    for f in schema.fields:
-        if f.kind == "datetime":
-            data[f.name] = pd.to_datetime(data[f.name], utc=True)
-        elif f.kind == "int":
-            data[f.name] = data[f.name].astype("Int64")
-    if schema.spatial:
-        return gpd.GeoDataFrame(data, geometry=geoms, crs=WGS84)
-    return data
+EARLIEST = pd.Timestamp("2000-01-01", tz="UTC")
+"""Times before this are refused as implausible (a GPS without a fix says 1901 or 1970)."""
+FUTURE_SLACK = pd.Timedelta(days=1)
+"""Times more than this after now are refused (a wrong year or a swapped day and month)."""
+LABEL_PREFIX = {"kind": "kind_", "category": "cat_", "status": "status_", "control_type": "ctrl_"}
+"""Catalogue prefix of the labels of an enum field (for 'allowed: …' in messages)."""
 
 
 def validate(
-    layer: str, frame: pd.DataFrame, outline: BaseGeometry | None = None
+    layer: str,
+    frame: pd.DataFrame,
+    outline: BaseGeometry | None = None,
+    *,
+    now: pd.Timestamp | None = None,
 ) -> gpd.GeoDataFrame | pd.DataFrame:
     """Validate and normalise records for ``layer``; raise on the first bad one.
 
@@ -419,6 +251,7 @@ def validate(
     frame : input records; a GeoDataFrame (any CRS, reprojected to EPSG:4326) for spatial
         layers. A ``uid`` column is kept where given and filled where missing.
     outline : the municipality (EPSG:4326); geometries must lie inside it.
+    now : the present, for refusing times more than a day ahead (default: the clock).
 
     Returns
     -------
@@ -429,44 +262,30 @@ def validate(
     ------
     ValidationError naming the layer, the record (uid or 1-based row) and the field.
     """
-    schema, frame = _prepare(layer, frame)
-    rows = [_validate_row(layer, schema, frame, pos, outline) for pos in range(len(frame))]
-    uids = pd.Series([r["uid"] for r in rows])
-    if uids.duplicated().any():
-        dup = uids[uids.duplicated()].iloc[0]
-        raise ValidationError(layer, dup, "uid", "the same id appears twice in the input")
-    geoms = frame.geometry.to_numpy() if schema.spatial else None
-    return _assemble(schema, rows, geoms)
+    from geo.validation import check  # the checks build on this module's schemas
+
+    data, c = check(layer, frame, outline, now)
+    if c.errors:
+        raise c.errors[min(c.errors)]
+    return data
 
 
 def validate_rows(
-    layer: str, frame: pd.DataFrame, outline: BaseGeometry | None = None
+    layer: str,
+    frame: pd.DataFrame,
+    outline: BaseGeometry | None = None,
+    *,
+    now: pd.Timestamp | None = None,
 ) -> tuple[gpd.GeoDataFrame | pd.DataFrame, list[ValidationError]]:
     """Like :func:`validate`, but keep going: the valid rows and one error per bad row.
 
     Whole-input problems (unknown layer, no rows, no CRS, a missing required column) still
-    raise, since no row could pass. A repeated uid rejects its later rows.
+    raise, since no row could pass. A repeated uid rejects its later rows. Each error's
+    ``position`` is its row's 0-based position in ``frame``.
     """
-    schema, frame = _prepare(layer, frame)
-    rows: list[dict[str, object]] = []
-    keep: list[int] = []
-    errors: list[ValidationError] = []
-    seen: set[object] = set()
-    for pos in range(len(frame)):
-        try:
-            values = _validate_row(layer, schema, frame, pos, outline)
-        except ValidationError as exc:
-            errors.append(exc)
-            continue
-        if values["uid"] in seen:
-            errors.append(
-                ValidationError(
-                    layer, values["uid"], "uid", "the same id appears twice in the input"
-                )
-            )
-            continue
-        seen.add(values["uid"])
-        rows.append(values)
-        keep.append(pos)
-    geoms = frame.geometry.to_numpy()[keep] if schema.spatial else None
-    return _assemble(schema, rows, geoms), errors
+    from geo.validation import check
+
+    data, c = check(layer, frame, outline, now)
+    keep = ~c.bad
+    clean = data[keep].reset_index(drop=True)
+    return clean, [c.errors[p] for p in sorted(c.errors)]

@@ -39,7 +39,7 @@ def test_sweref_metres_given_as_degrees():
 
 
 def test_end_before_start():
-    error = check("presence", presence(end=ts("2018-05-03 13:00")), "end", "before start")
+    error = check("presence", presence(end=ts("2018-05-03 13:00")), "end", "is before the start")
     assert error.record == 1
 
 

@@ -1,246 +1,316 @@
 """CSV and Excel (.xlsx) → records, with Swedish conventions and coordinate detection.
 
-CSV: UTF-8 or cp1252, separator ``;`` ``,`` or tab (sniffed), decimal comma with ``;``.
-Coordinates: lat/lon in degrees, or SWEREF 99 TM easting/northing in metres (EPSG:3006);
-which one is detected from the values, as are swapped columns. Times without a zone are
-read as Europe/Stockholm (``2018-05-03 14:30``). Enum values may be given as the stored
-value or as the Swedish or English label (``Bilpatrull``, ``Trafikkontroll``, ``Ny``).
+CSV: UTF-8 or cp1252, separator ``;`` ``,`` or tab (sniffed), decimal comma with ``;``;
+read in chunks of :data:`CHUNK_ROWS` rows, each checked as whole columns
+(:mod:`geo.imports.columns`), so a million-row GPS export costs seconds and bounded memory.
+Times without a zone are Swedish local time (:mod:`geo.imports.times`). Problem-spot lists
+from a dialogue need no ``status`` (``new``) and may take the reported date from the user.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import re
-import unicodedata
+from collections.abc import Iterator
 
 import numpy as np
+import openpyxl
 import pandas as pd
-from shapely.geometry import Point
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from shapely.geometry.base import BaseGeometry
 
-from geo.crs import to_wgs84
-from geo.errors import ImportRejected
-from geo.i18n import LANGUAGES, catalogue
-from geo.imports.base import ImportResult, prepare, records_frame, rejection, stable_uid
-from geo.model import LOCAL_TZ, SCHEMAS
-from geo.store.base import Store
+from geo.errors import ImportRejected, Message
+from geo.imports.base import (
+    ImportResult,
+    Progress,
+    Rejection,
+    prepare,
+    records_frame,
+    report_frame,
+)
+from geo.imports.budget import UNLIMITED, Budget, check_zip, count_in_member, over
+from geo.imports.columns import COORDINATES, Coordinates, candidates, guess_mapping
+from geo.model import SCHEMAS, SpotStatus
 
-COORDINATES = ("lat", "lon", "east", "north")
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "lat": ("lat", "latitude", "latitud", "breddgrad"),
-    "lon": ("lon", "lng", "long", "longitude", "longitud", "langdgrad"),
-    "east": ("x", "e", "east", "easting", "ostlig", "e_sweref", "sweref_e"),
-    "north": ("y", "n", "north", "northing", "nordlig", "n_sweref", "sweref_n"),
-    "kind": ("kind", "typ", "type", "aktivitet"),
-    "start": ("start", "starttid", "start_time", "fran", "from", "tid", "time"),
-    "end": ("end", "slut", "sluttid", "end_time", "till", "to"),
-    "unit": ("unit", "enhet", "patrull", "anropssignal"),
-    "note": ("note", "anteckning", "kommentar", "notering", "plats"),
-    "control_type": ("control_type", "kontrolltyp"),
-    "vehicles_checked": ("vehicles_checked", "kontrollerade", "kontrollerade_fordon", "fordon"),
-    "violations": ("violations", "overtradelser", "rapporterade"),
-    "category": ("category", "kategori"),
-    "description": ("description", "beskrivning"),
-    "dialogue_uid": ("dialogue_uid", "dialog"),
-    "reported": ("reported", "datum", "date", "rapporterad"),
-    "residents": ("residents", "antal", "antal_invanare", "invanare"),
-    "status": ("status",),
-    "response": ("response", "svar", "atgard"),
-    "uid": ("uid", "id"),
-}
+TABLES = ("csv", "txt", "xlsx", "xlsm")
+CHUNK_ROWS = 200_000
+LAYERS = ("presence", "problem_spots")
 
 
-def _plain(name: object) -> str:
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+def _suffix(filename: str) -> str:
+    return filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
 
 
-def read_table(data: bytes, filename: str) -> pd.DataFrame:
-    """The rows of a CSV or .xlsx file as text; refused whole when unreadable or empty."""
-    suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
+def _csv_text(data: bytes, filename: str) -> tuple[str, str]:
+    """The CSV's text and separator."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")  # Excel's "CSV (semikolonavgränsad)"
+    if not text.strip():
+        raise ImportRejected("imp_file_empty", name=filename)
+    try:
+        sep = csv.Sniffer().sniff(text[:4096], delimiters=";,\t").delimiter
+    except csv.Error:
+        sep = ";" if text.count(";") >= text.count(",") else ","
+    return text, sep
+
+
+def _check_sheet(data: bytes, filename: str, budget: Budget) -> None:
+    """Count the first sheet's rows and cells in its XML before any parsing."""
+    archive = check_zip(data, filename, budget)
+    sheets = sorted(n for n in archive.namelist() if n.startswith("xl/worksheets/sheet"))
+    if not sheets:
+        raise ImportRejected("imp_file_not_excel", name=filename)
+    counts = count_in_member(archive, sheets[0], (b"<row ", b"<row>", b"<c ", b"<c>"), budget)
+    rows, cells = counts[0] + counts[1] - 1, counts[2] + counts[3]  # less the header row
+    if rows > budget.max_sheet_rows:
+        raise over("sheet_rows", rows, budget.max_sheet_rows)
+    if cells > budget.max_sheet_cells:
+        raise over("sheet_cells", cells, budget.max_sheet_cells)
+
+
+def table_chunks(
+    data: bytes, filename: str, budget: Budget = UNLIMITED, *, rows: int = CHUNK_ROWS
+) -> Iterator[pd.DataFrame]:
+    """The rows of a CSV or .xlsx as text, ``rows`` at a time, within ``budget``."""
+    suffix = _suffix(filename)
     if suffix in ("xlsx", "xlsm"):
+        _check_sheet(data, filename, budget)
         try:
             frame = pd.read_excel(io.BytesIO(data), dtype=object)
         except Exception as exc:  # openpyxl raises many kinds on a broken file
-            raise ImportRejected(f"{filename} is not a readable Excel file: {exc}") from exc
-    elif suffix in ("csv", "txt"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252")  # Excel's Swedish "CSV (semikolonavgränsad)"
-        if not text.strip():
-            raise ImportRejected(f"{filename} is empty")
-        try:
-            sep = csv.Sniffer().sniff(text[:4096], delimiters=";,\t").delimiter
-        except csv.Error:
-            sep = ";" if text.count(";") >= text.count(",") else ","
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            skipinitialspace=True,
+            raise ImportRejected("imp_file_not_excel", name=filename) from exc
+        frame = frame.dropna(how="all")
+        for start in range(0, max(len(frame), 1), rows):
+            yield frame.iloc[start : start + rows]
+        return
+    if suffix not in ("csv", "txt"):
+        raise ImportRejected("imp_file_table_type", name=filename, suffix=suffix)
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - 1
+    if lines > budget.max_rows:
+        raise over("rows", lines, budget.max_rows)
+    yield from _csv_chunks(data, filename, rows)
+
+
+def _encoding(data: bytes) -> str:
+    """UTF-8 when the bytes are UTF-8, else Excel's Swedish cp1252."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf8"
+
+
+def _csv_chunks(data: bytes, filename: str, rows: int) -> Iterator[pd.DataFrame]:
+    """A CSV as text columns, streamed by Arrow's reader in blocks, ``rows`` at a time."""
+    columns = table_columns(data, filename)
+    head = data[:65536]
+    _, sep = _csv_text(head[: head.rfind(b"\n") + 1] or head, filename)
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    try:
+        reader = pacsv.open_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(
+                encoding=_encoding(data), block_size=16 << 20, column_names=columns, skip_rows=1
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=True
+            ),
         )
-    else:
+        for batch in reader:
+            frame = batch.to_pandas(types_mapper={pa.string(): text}.get)
+            frame = frame.dropna(how="all")
+            for start in range(0, len(frame), rows):
+                yield frame.iloc[start : start + rows]
+    except pa.ArrowInvalid as exc:
+        found = re.search(r"Expected (\d+) columns, got (\d+): (.*)", str(exc))
+        if not found:
+            raise ImportRejected("imp_file_csv_unreadable", name=filename) from exc
+        expected, got, line = found.groups()
         raise ImportRejected(
-            f"{filename}: file type '.{suffix}' is not supported for tables (use .csv or .xlsx)"
-        )
-    frame = frame.dropna(how="all")
+            "imp_file_csv_broken", name=filename, got=int(got), expected=int(expected),
+            line=line[:80],
+        ) from exc  # fmt: skip
+
+
+def table_columns(data: bytes, filename: str, budget: Budget = UNLIMITED) -> list[str]:
+    """The header of a CSV or .xlsx, read without parsing the rest (for column mapping)."""
+    if _suffix(filename) in ("xlsx", "xlsm"):
+        _check_sheet(data, filename, budget)
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            first = next(book.worksheets[0].iter_rows(max_row=1, values_only=True), ())
+        except Exception as exc:  # openpyxl raises many kinds on a broken file
+            raise ImportRejected("imp_file_not_excel", name=filename) from exc
+        return [str(c) for c in first if c is not None]
+    head = data[:65536]
+    head = head[: head.rfind(b"\n") + 1] or head  # whole lines: no character cut in two
+    text, sep = _csv_text(head, filename)
+    return next(csv.reader(io.StringIO(text), delimiter=sep, skipinitialspace=True), [])
+
+
+def read_table(data: bytes, filename: str, budget: Budget = UNLIMITED) -> pd.DataFrame:
+    """The whole table as text; refused whole when unreadable or without rows."""
+    frames = list(table_chunks(data, filename, budget))
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if frame.empty:
-        raise ImportRejected(f"{filename} has no data rows")
+        raise ImportRejected("imp_file_no_rows")
     return frame
 
 
-def guess_mapping(columns: list[str], layer: str) -> dict[str, str]:
-    """Target field → source column, from common Swedish and English column names."""
-    wanted = [*COORDINATES, "uid", *SCHEMAS[layer].field_names]
-    plain = {_plain(c): c for c in columns}
-    mapping: dict[str, str] = {}
-    for target in wanted:
-        names = SYNONYMS.get(target, (target,))
-        for name in [*names, *(n[:10] for n in names)]:  # Shapefiles cut names at 10
-            if name in plain and plain[name] not in mapping.values():
-                mapping[target] = plain[name]
-                break
-    return mapping
+def _check_columns(
+    columns: list[str], layer: str, mapping: dict[str, str], defaults: dict[str, object]
+) -> list[Message]:
+    """Refuse a table missing a required column that has no default; say what defaults."""
+    schema = SCHEMAS[layer]
+    notes: list[Message] = []
+    if layer == "problem_spots" and "status" not in mapping:
+        defaults.setdefault("status", SpotStatus.NEW.value)
+        notes.append(Message("imp_note_status_default", {"status": Message("status_new")}))
+    elif layer == "problem_spots":
+        defaults.setdefault("status", SpotStatus.NEW.value)  # blank cells
+    if layer == "problem_spots" and "reported" not in mapping and defaults.get("reported"):
+        notes.append(Message("imp_note_reported_default", {"date": str(defaults["reported"])}))
+    missing = [
+        f.name
+        for f in schema.fields
+        if f.required and f.name not in mapping and defaults.get(f.name) is None
+    ]
+    if missing == ["reported"]:
+        raise ImportRejected("imp_file_missing_reported", found=", ".join(columns))
+    if missing:
+        raise ImportRejected(
+            "imp_file_missing_columns",
+            missing=tuple(Message("imp_field_" + m) for m in missing),
+            found=", ".join(columns),
+        )
+    return notes
 
 
-def _number(value: object) -> float:
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    return float(text)
-
-
-def _labels(field: str) -> dict[str, str]:
-    """Enum labels in every language → stored value, for one field's choices."""
-    prefix = {
-        "kind": "kind_",
-        "category": "cat_",
-        "status": "status_",
-        "control_type": "ctrl_",
-    }.get(field)
-    out: dict[str, str] = {}
-    if prefix is None:
-        return out
-    for lang in LANGUAGES:
-        for key, text in catalogue(lang).items():
-            if key.startswith(prefix):
-                out[_plain(text)] = key[len(prefix) :]
-    return out
-
-
-def _coordinates(
-    frame: pd.DataFrame, mapping: dict[str, str], notes: list[str]
-) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
-    """lon, lat (degrees) per row and a per-row error (None when fine)."""
-    pair = ("lon", "lat") if {"lat", "lon"} <= set(mapping) else ("east", "north")
-    if not set(pair) <= set(mapping):
-        raise ImportRejected("no coordinate columns found: map lat/lon or easting/northing")
-    a = np.full(len(frame), np.nan)
-    b = np.full(len(frame), np.nan)
-    errors: list[str | None] = [None] * len(frame)
-    for i, (x, y) in enumerate(zip(frame[mapping[pair[0]]], frame[mapping[pair[1]]], strict=True)):
-        try:
-            a[i], b[i] = _number(x), _number(y)
-        except (TypeError, ValueError):
-            errors[i] = f"coordinates '{x}', '{y}' are not numbers"
-    ok = ~np.isnan(a)
-    if not ok.any():
-        return a, b, errors
-    big = np.nanmedian(np.abs(a)) > 1000 or np.nanmedian(np.abs(b)) > 1000
-    if big:  # metres: SWEREF 99 TM easting ~ 400k-500k, northing ~ 6.2M-6.3M here
-        east, north = (a, b) if pair == ("east", "north") else (b, a)
-        if np.nanmedian(east) > 5e6 > np.nanmedian(north):
-            east, north = north, east
-            notes.append("easting and northing were swapped in the file; read the other way")
-        if pair == ("lon", "lat"):
-            notes.append("lat/lon columns hold metres: read as SWEREF 99 TM (EPSG:3006)")
-        else:
-            notes.append("coordinates read as SWEREF 99 TM (EPSG:3006) metres")
-        lon, lat = to_wgs84(east, north)
-        return np.asarray(lon), np.asarray(lat), errors
-    lon, lat = a, b  # (lon, lat) or (east, north) holding degrees
-    if np.nanmedian(lat) < 30 and np.nanmedian(lon) > 30:  # Sweden: lat 55-69, lon 11-24
-        lon, lat = lat, lon
-        notes.append("latitude and longitude columns were swapped in the file; read the other way")
-    notes.append("coordinates read as WGS84 degrees (EPSG:4326)")
-    return lon, lat, errors
-
-
-def _when(value: object) -> pd.Timestamp:
-    ts = pd.Timestamp(str(value).strip())
-    if ts.tzinfo is None:
-        ts = ts.tz_localize(LOCAL_TZ, ambiguous="raise", nonexistent="raise")
-    return ts
+def ignored_columns(columns: list[str], mapping: dict[str, str]) -> list[str]:
+    """The file's columns that no field is read from."""
+    used = set(mapping.values())
+    return [str(c) for c in columns if c not in used]
 
 
 def prepare_table(
-    store: Store, frame: pd.DataFrame, layer: str, mapping: dict[str, str] | None = None
+    outline: BaseGeometry | None,
+    chunks: Iterator[pd.DataFrame] | pd.DataFrame,
+    layer: str,
+    mapping: dict[str, str] | None = None,
+    *,
+    lang: str = "sv",
+    defaults: dict[str, object] | None = None,
+    running_clock: bool = False,
+    progress: Progress | None = None,
+    total_rows: int | None = None,
 ) -> ImportResult:
-    """Check a table for ``layer`` with a column ``mapping`` (target → source column)."""
-    if layer not in ("presence", "problem_spots"):
-        raise ImportRejected(f"tables can be imported as presence or problem spots, not {layer}")
-    mapping = mapping or guess_mapping(list(frame.columns), layer)
-    schema = SCHEMAS[layer]
-    missing = [f.name for f in schema.fields if f.required and f.name not in mapping]
-    if missing:
-        raise ImportRejected(
-            "missing columns: "
-            + ", ".join(missing)
-            + f" (found: {', '.join(map(str, frame.columns))})"
+    """Check a table for ``layer`` chunk by chunk with a column ``mapping`` (field → column).
+
+    ``defaults`` fill fields without a column (``reported``: a date the user picked);
+    ``running_clock``: times come from a GPS log whose clock ran on through the clock
+    change (see :mod:`geo.imports.times`). ``progress`` is told the share of rows done
+    out of ``total_rows``.
+    """
+    if layer not in LAYERS:
+        raise ImportRejected("imp_file_table_layer", layer=Message("layer_" + layer))
+    if isinstance(chunks, pd.DataFrame):
+        chunks = iter([chunks])
+    defaults = dict(defaults or {})
+    first = next(chunks, None)
+    if first is None or first.empty:
+        raise ImportRejected("imp_file_no_rows")
+    columns = [str(c) for c in first.columns]
+    mapping = mapping or guess_mapping(columns, layer)
+    notes = _check_columns(columns, layer, mapping, defaults)
+    ignored = ignored_columns(columns, mapping)
+    if ignored:
+        notes.append(Message("imp_note_ignored", {"columns": ", ".join(ignored)}))
+    how: Coordinates | None = None
+    parts: list[ImportResult] = []
+    rejected: list[Rejection] = []
+    row, seen = 2, set()
+    chunk: pd.DataFrame | None = first
+    while chunk is not None:
+        cand, how = candidates(
+            chunk,
+            layer,
+            mapping,
+            first_row=row,
+            coordinates=how,
+            defaults=defaults,
+            running_clock=running_clock,
         )
-    notes: list[str] = []
-    lon, lat, coord_errors = _coordinates(frame, mapping, notes)
-    labels = {f.name: _labels(f.name) for f in schema.fields if f.kind == "enum"}
-    rows, numbers, rejected = [], [], []
-    for pos in range(len(frame)):
-        line = pos + 2  # the spreadsheet row under the header
-        src = frame.iloc[pos]
-        if coord_errors[pos]:
-            rejected.append(rejection(line, "coordinates", coord_errors[pos]))
-            continue
-        record: dict[str, object] = {}
-        problem = None
-        for f in schema.fields:
-            if f.name not in mapping:
-                continue
-            value = src[mapping[f.name]]
-            if pd.isna(value) or str(value).strip() == "":
-                record[f.name] = None
-                continue
-            if f.kind == "datetime":
-                try:
-                    value = _when(value)
-                except (ValueError, TypeError) as exc:
-                    problem = rejection(
-                        line,
-                        f.name,
-                        f"'{value}' is not a date and time (expected e.g. 2018-05-03 14:30): {exc}",
-                    )
-                    break
-            elif f.kind == "enum":
-                value = labels[f.name].get(_plain(value), str(value).strip())
-            elif f.kind == "int":
-                with contextlib.suppress(ValueError):  # validation names a bad number
-                    value = _number(value)
-            record[f.name] = value
-        if problem:
-            rejected.append(problem)
-            continue
-        record["geometry"] = Point(lon[pos], lat[pos])
-        given = src[mapping["uid"]] if "uid" in mapping else None
-        record["uid"] = (
-            str(given)
-            if given is not None and not pd.isna(given)
-            else stable_uid(
-                layer,
-                *[record.get(f) for f in schema.field_names],
-                round(lon[pos], 6),
-                round(lat[pos], 6),
+        if row == 2 and how is not None:
+            notes = [*how.notes, *notes]
+        notes += cand.notes
+        rejected += cand.rejected
+        uids = cand.records["uid"].tolist()
+        again = np.fromiter((u in seen for u in uids), dtype=bool, count=len(uids))
+        for pos in np.flatnonzero(again):
+            rejected.append(
+                Rejection(int(cand.rows[pos]), "uid", None, Message("imp_err_uid_twice"))
             )
-        )
-        rows.append(record)
-        numbers.append(line)
-    records = records_frame(rows)
-    return prepare(store, layer, records, row_numbers=numbers, pre_rejected=rejected, notes=notes)
+        if again.any():
+            cand.records, cand.written = cand.records[~again], cand.written[~again]
+            cand.rows = cand.rows[~again]
+        if len(cand.records):
+            part = prepare(
+                outline,
+                layer,
+                cand.records,
+                lang=lang,
+                row_numbers=cand.rows,
+                written=cand.written,
+                columns=_labels(mapping),
+            )
+            seen.update(part.records["uid"].tolist())  # a set: Arrow's isin is slow on many
+            parts.append(part)
+        row += len(chunk)
+        if progress is not None and total_rows:
+            progress(
+                min(1.0, (row - 2) / total_rows), Message("imp_progress_rows", {"rows": row - 2})
+            )
+        chunk = next(chunks, None)
+    merged = _merge(layer, parts, rejected, notes, ignored, lang, _labels(mapping))
+    pa.default_memory_pool().release_unused()  # what the chunks used goes back to the system
+    return merged
+
+
+def _labels(mapping: dict[str, str]) -> dict[str, str]:
+    """Field → the file's column name(s) for the report (coordinates as one field)."""
+    labels = {k: v for k, v in mapping.items() if k not in COORDINATES}
+    pair = [mapping[c] for c in ("lat", "lon", "north", "east") if c in mapping]
+    labels["geometry"] = "/".join(pair[:2]) if pair else "geometry"
+    for c in COORDINATES:
+        if c in mapping:
+            labels[c] = mapping[c]
+    return labels
+
+
+def _merge(
+    layer: str,
+    parts: list[ImportResult],
+    rejected: list[Rejection],
+    notes: list[Message],
+    ignored: list[str],
+    lang: str,
+    columns: dict[str, str],
+) -> ImportResult:
+    """One result from the chunks' results; a row repeating an earlier chunk's id is refused."""
+    reports = [p.rejected for p in parts]
+    reports.append(report_frame(rejected, lang, columns))
+    report = pd.concat([r for r in reports if len(r)] or [reports[-1]], ignore_index=True)
+    if len(report):
+        report = report.sort_values(
+            "row", key=lambda r: r.astype(str).str.zfill(9), kind="stable"
+        ).reset_index(drop=True)
+    records = (
+        pd.concat([p.records for p in parts], ignore_index=True) if parts else records_frame([])
+    )
+    texts = list(dict.fromkeys(n.text(lang) for n in notes))
+    return ImportResult(layer, records, report, 0, texts, {}, ignored, lang=lang)

@@ -162,7 +162,8 @@ class Writes(Backend):
             if fixes is not None:
                 self._write_fixes(tx, fixes, _uncapped(clean))
             self._changed(tx, layer, uids)
-            self._many(tx, _AUDIT_SQL, [(now, user, "add", layer, uid, None, None) for uid in uids])
+            audit = ((now, user, "add", layer, uid, None, None) for uid in uids)  # streamed
+            self._many(tx, _AUDIT_SQL, audit)
         return uids
 
     def _existing_uids(self, tx: Tx, layer: str, uids: list[str]) -> list[str]:

@@ -1,0 +1,87 @@
+"""Committing a large import: one transaction, and a GeoPackage GDAL still reads right.
+
+Large inserts suspend GeoPackage's per-row triggers (spatial index, feature count) and do
+their work once (geo/store/_bulk.py); these tests check the file afterwards with SQLite and
+with GDAL, and that a failed commit leaves nothing behind – not even dropped triggers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+
+from geo.imports import commit
+from geo.imports.files import prepare_file
+from geo.store._bulk import BULK_ROWS
+
+HEADER = "Typ;Starttid;Sluttid;Latitud;Longitud\n"
+
+
+def patrols(n: int, seed: int = 0) -> bytes:
+    """``n`` car patrols in Älmhult town on random days of 2018 (a CSV as police export it)."""
+    rng = np.random.default_rng(seed)
+    lat, lon = rng.uniform(56.53, 56.57, n), rng.uniform(14.11, 14.16, n)
+    start = pd.Timestamp("2018-01-01 06:00") + pd.to_timedelta(rng.integers(0, 300, n), "D")
+    start = start + pd.to_timedelta(rng.integers(0, 600, n), "min")
+    end = start + pd.Timedelta(minutes=45)
+    rows = [
+        f"Bilpatrull;{a:%Y-%m-%d %H:%M};{b:%Y-%m-%d %H:%M};{y:.6f};{x:.6f}\n".replace(".", ",")
+        for a, b, y, x in zip(start, end, lat, lon, strict=True)
+    ]
+    return (HEADER + "".join(rows)).encode()
+
+
+def triggers(path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+
+
+def test_a_large_import_leaves_a_complete_geopackage(store):
+    before = triggers(store.path)
+    (result,) = prepare_file(store, patrols(BULK_ROWS + 500), "pass.csv")
+    assert result.accepted > BULK_ROWS
+    commit(store, result, user="bulk")
+    assert triggers(store.path) == before  # every suspended trigger is back
+    with sqlite3.connect(store.path) as conn:
+        counts = dict(conn.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents"))
+        (indexed,) = conn.execute("SELECT count(*) FROM rtree_presence_geom").fetchone()
+        (stored,) = conn.execute("SELECT count(*) FROM presence").fetchone()
+        (fixes,) = conn.execute("SELECT count(*) FROM presence_fixes").fetchone()
+        (logged,) = conn.execute("SELECT count(*) FROM audit").fetchone()
+    assert indexed == stored == result.accepted
+    assert counts["presence"] == stored and counts["presence_fixes"] == fixes == 2 * stored
+    assert counts["audit"] == logged
+    assert pyogrio.read_info(store.path, layer="presence")["features"] == stored
+    # the spatial index answers bounding-box queries like the geometries do
+    bbox = (14.12, 56.54, 14.14, 56.56)
+    inside = store.query("presence", bbox=bbox)
+    everything = store.query("presence")
+    x, y = everything.geometry.x, everything.geometry.y
+    expected = ((x >= bbox[0]) & (x <= bbox[2]) & (y >= bbox[1]) & (y <= bbox[3])).sum()
+    assert len(inside) == expected > 0
+    # a small write afterwards goes through the restored triggers
+    (small,) = prepare_file(store, patrols(3, seed=9), "tre.csv")
+    commit(store, small, user="bulk")
+    with sqlite3.connect(store.path) as conn:
+        (indexed,) = conn.execute("SELECT count(*) FROM rtree_presence_geom").fetchone()
+    assert indexed == stored + small.accepted
+
+
+def test_a_failed_large_commit_leaves_nothing(store, monkeypatch):
+    before = triggers(store.path)
+    (result,) = prepare_file(store, patrols(BULK_ROWS + 10), "pass.csv")
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(type(store), "_audit_many", fail)  # after the rows went in
+    with pytest.raises(RuntimeError, match="disk full"):
+        commit(store, result, user="bulk")
+    assert triggers(store.path) == before
+    assert store.query("presence").empty and store.fixes().empty
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("SELECT count(*) FROM rtree_presence_geom").fetchone() == (0,)
