@@ -78,7 +78,7 @@ def test_a_failed_large_commit_leaves_nothing(store, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(type(store), "_audit_many", fail)  # after the rows went in
+    monkeypatch.setattr(type(store), "_changed", fail)  # after the rows and fixes went in
     with pytest.raises(RuntimeError, match="disk full"):
         commit(store, result, user="bulk")
     assert triggers(store.path) == before
