@@ -115,12 +115,15 @@ PAGES = {  # url path: (script, title key)
     "audit": ("pages/audit.py", "page_audit"),
     "geography": ("pages/geography.py", "page_geography"),
 }
+# A stand-in's title names the page, except the patrol plan's: to other roles (and in the
+# page list Streamlit sends every browser) it is only "a police page".
+STAND_IN_TITLE = {url: key for url, (_, key) in PAGES.items()} | {"plan": "page_police_only"}
 if not signed_in and not settings.public_view:
     run_page(
         st.navigation(
             [
                 st.Page("pages/sign_in.py", title=t("sign_in"), default=True),
-                *(session.restricted_page(t(key), url) for url, (_, key) in PAGES.items()),
+                *(session.restricted_page(t(STAND_IN_TITLE[url]), url) for url in PAGES),
             ]
         )
     )
@@ -291,7 +294,7 @@ if tier.role == Role.POLICE:  # replacing the map's geography: police planners o
 pages = [
     st.Page(script, title=t(key), default=url == "overview")
     if url in allowed
-    else session.restricted_page(t(key), url)
+    else session.restricted_page(t(STAND_IN_TITLE[url]), url)
     for url, (script, key) in PAGES.items()
 ]
 pages.append(

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from geo.imports.__main__ import main as cli
-from tests.conftest import ROOT
+from tests.conftest import ROOT, store_location
 
 HEADER = "Typ;Starttid;Sluttid;Latitud;Longitud\n"
 GOOD = "Fotpatrull;2018-05-04 20:00;2018-05-04 21:00;56,551;14,139\n"
@@ -99,3 +99,13 @@ def test_bad_arguments_are_exit_2_in_a_real_process(tmp_path):
     )  # fmt: skip
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
     assert not (tmp_path / "s.gpkg").exists()
+
+
+def test_the_job_imports_into_either_backend(any_store, tmp_path, capsys):
+    """A scheduled job writes to the store the setting names: a file or PostGIS."""
+    location, schema = store_location(any_store)
+    path = tmp_path / "k.csv"
+    path.write_text(HEADER + GOOD, encoding="utf-8")
+    assert cli([str(path), "--store", location, "--schema", schema]) == 0
+    assert "1 poster sparade" in capsys.readouterr().out
+    assert len(any_store.query("presence")) == 1

@@ -17,7 +17,7 @@ from geo.crs import latlon
 from geo.i18n import Translate
 from geo.mapview import style
 from geo.mapview.assets import AssetMode, localise
-from geo.mapview.basemap import Legend, build_base_map
+from geo.mapview.basemap import Legend, MetricScale, build_base_map
 from geo.mapview.layers import _geojson, _style_from_props, esc
 from geo.snapshot import Snapshot
 from geo.tiers import generalise_points
@@ -66,10 +66,10 @@ def public_map_html(snap: Snapshot, area_id: str | None, hours: pd.Series, t: Tr
     t : texts in the handout's language.
     """
     m = build_base_map(snap, Settings(tile_url=""), t, AssetMode.INLINE, public=True)
-    for name, child in list(m._children.items()):  # the legend goes beside the map
-        if isinstance(child, Legend):
+    # The legend goes beside the map; PrintControls below draw the scale for print.
+    for name, child in list(m._children.items()):
+        if isinstance(child, Legend | MetricScale):
             del m._children[name]
-    m.control_scale = False  # Leaflet's default scale adds miles
     areas = snap.areas
     top = max(float(hours.max()) if len(hours) else 0.0, 1.0)
     props = []

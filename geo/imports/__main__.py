@@ -42,7 +42,12 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
         choices=[k.value for k in PresenceKind],
         help="presence kind for GPX tracks",
     )
-    parser.add_argument("--store", type=Path, default=settings.store_path)
+    parser.add_argument(
+        "--store",
+        default=settings.store,
+        help="GeoPackage file or PostgreSQL connection string (default: ALMHULT_STORE)",
+    )
+    parser.add_argument("--schema", default=settings.store_schema, help="PostGIS schema")
     parser.add_argument("--user", default="import-job")
     parser.add_argument("--lang", default="sv", choices=["sv", "en"])
     parser.add_argument("--reported", help="date for problem spots when the file has none")
@@ -117,16 +122,20 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    from geo.store import GeoPackageStore  # late: opening a store creates its file
+    from geo.store import Store, is_postgres, open_store  # late: opening creates the file
+
+    def opened() -> Store:
+        return open_store(args.store, schema=args.schema)
 
     outline = None
-    if args.store.exists():
-        store = GeoPackageStore(args.store)
+    store: Store | None = None
+    if is_postgres(args.store) or Path(args.store).exists():
+        store = opened()
         outline = store.municipality()
     else:
         from geo.areas import builtin_municipality
 
-        store, outline = None, builtin_municipality()
+        outline = builtin_municipality()
     defaults = {"reported": args.reported} if args.reported else None
     try:
         results = read_file(
@@ -154,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     elif any(r.accepted for r in results):
         if args.progress or sys.stderr.isatty():
             print(Message("import_writing").text(lang), file=sys.stderr, flush=True)
-        store = store or GeoPackageStore(args.store)
+        store = store or opened()
         written = sum(len(commit(store, r, user=args.user)) for r in results)
         print(Message("imp_cli_written", {"n": written}).text(lang))
     return 1 if refused else 0

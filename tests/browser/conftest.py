@@ -204,6 +204,8 @@ def browser():
 def page_and_watch(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1600})
     page = context.new_page()
+    page.set_default_timeout(60_000)  # a busy CI machine reruns a page slower than a laptop
+    page.set_default_navigation_timeout(90_000)
     watch = Watch()
 
     def route(r):
