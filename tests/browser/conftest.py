@@ -202,7 +202,10 @@ def browser():
 
 @pytest.fixture
 def page_and_watch(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1600})
+    # A Swedish user's browser, whatever the machine's own language and zone are.
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1600}, locale="sv-SE", timezone_id="Europe/Stockholm"
+    )
     page = context.new_page()
     page.set_default_timeout(60_000)  # a busy CI machine reruns a page slower than a laptop
     page.set_default_navigation_timeout(90_000)
