@@ -2,7 +2,8 @@
 
 Measured, tiles off, on a copy of the demo year (made once, as a deployed store is):
 - cold start to map: server process started -> first visitor sees the overview's map;
-- warm page load to map: a new tab on the running server -> map drawn;
+- warm page load to map: a first visit (empty browser cache) on the running server -> map
+  drawn; and the same for a new tab of a browser that has the app's scripts cached;
 - period click: a period quick pick clicked -> the run finished and the first table changed;
 - page switch: a menu link clicked -> the other page's title shown and its run finished.
 Targets (issue 11): warm load <= 2 s, cold start <= 4 s, period click <= 0.8 s, page
@@ -112,13 +113,14 @@ def measure(browser, url: str, runs: int) -> dict[str, list[float]]:  # noqa: AN
         out["warm"].append(time.perf_counter() - t0)
         wait_idle(page)
         page.wait_for_timeout(500)
-        table = page.get_by_test_id("stTable").first
+        # The first sortable table: drawn on a canvas, its cells are in the grid's own table.
+        table = page.get_by_test_id("stDataFrame").first.locator("table").first
         for pick in ("pick_4weeks", "pick_year"):
-            before = table.inner_text()
+            before = table.text_content()
             t0 = time.perf_counter()
             page.get_by_text(T(pick), exact=True).click()
             page.wait_for_function(IDLE, timeout=120_000)
-            while table.inner_text() == before:
+            while table.text_content() == before:
                 page.wait_for_timeout(20)
             out["period"].append(time.perf_counter() - t0)
             page.wait_for_timeout(300)
@@ -136,6 +138,28 @@ def measure(browser, url: str, runs: int) -> dict[str, list[float]]:  # noqa: AN
             page.wait_for_timeout(300)
         page.close()
     return out
+
+
+def same_browser(browser, url: str, runs: int) -> list[float]:  # noqa: ANN001
+    """New tabs in one browser whose cache already holds Streamlit's and the map's scripts
+    (a returning visitor), each its own app session."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    first = context.new_page()
+    offline(first)
+    first.goto(url)
+    wait_map(first)
+    first.close()
+    times = []
+    for _ in range(runs):
+        page = context.new_page()
+        offline(page)
+        t0 = time.perf_counter()
+        page.goto(url)
+        wait_map(page)
+        times.append(time.perf_counter() - t0)
+        page.close()
+    context.close()
+    return times
 
 
 def cold(browser, entry: str, store: Path, folder: Path, runs: int) -> list[float]:  # noqa: ANN001
@@ -183,6 +207,7 @@ def main() -> None:
                 wait_map(page)
                 page.close()
                 warm = measure(browser, url, args.runs)
+                tabs = same_browser(browser, url, args.runs)
             finally:
                 stop(proc)
             cold_times = cold(browser, args.entry, store, folder, args.cold_runs)
@@ -190,6 +215,7 @@ def main() -> None:
             browser.close()
     print(f"entry {args.entry}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"warm page load to map (<= 2 s):      {median(warm['warm'])}")
+    print(f"  new tab, scripts in browser cache:  {median(tabs)}")
     print(f"cold start to map (<= 4 s):          {median(cold_times)}")
     print(f"  the same, {args.before}:{' ' * max(1, 21 - len(args.before))}{median(cold_before)}")
     print(f"period click to tables (<= 0.8 s):   {median(warm['period'])}")
