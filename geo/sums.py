@@ -80,7 +80,8 @@ def runs_from_fixes(
     t = fixes["t"].to_numpy(dtype=np.int64)
     rec, uids = pd.factorize(fixes["presence_uid"])
     area, area_ids = pd.factorize(fixes["area_id"], use_na_sentinel=True)
-    whole = np.asarray(uids.isin(list(uncapped)))[rec]
+    # a set lookup per record: Index.isin hashes both sides (about 1 s at 200k records)
+    whole = np.fromiter((u in uncapped for u in uids), dtype=bool, count=len(uids))[rec]
     dt = fix_seconds(t, rec, whole, max_gap_s)
     day = local_day(t)
     x, y = to_sweref(fixes["lon"].to_numpy(dtype=float), fixes["lat"].to_numpy(dtype=float))

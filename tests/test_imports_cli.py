@@ -34,7 +34,7 @@ def test_all_imported_exit_0_and_english_on_request(store, tmp_path, capsys):
     path.write_text(HEADER + GOOD, encoding="utf-8")
     assert cli([str(path), "--store", str(store.path), "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "1 new, 0 already stored, 0 refused" in out and "1 records written" in out
+    assert "1 new, 0 already stored, 0 refused" in out and "records written: 1" in out
     assert cli([str(path), "--store", str(store.path)]) == 0  # already stored is not refused
 
 
@@ -107,5 +107,5 @@ def test_the_job_imports_into_either_backend(any_store, tmp_path, capsys):
     path = tmp_path / "k.csv"
     path.write_text(HEADER + GOOD, encoding="utf-8")
     assert cli([str(path), "--store", location, "--schema", schema]) == 0
-    assert "1 poster sparade" in capsys.readouterr().out
+    assert "sparade poster: 1" in capsys.readouterr().out
     assert len(any_store.query("presence")) == 1
