@@ -20,7 +20,7 @@ import getpass
 import sqlite3
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +38,18 @@ MIN_PASSWORD = 12
 
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 _DUMMY_HASH = _HASHER.hash("no such account: checked anyway so timing reveals nothing")
+
+
+@contextmanager
+def sqlite_transaction(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to the SQLite file at ``path`` whose statements commit together (or
+    roll back on an error), closed afterwards; waits up to 30 s for another writer."""
+    conn = sqlite3.connect(path, timeout=30.0)
+    try:
+        with conn:
+            yield conn
+    finally:
+        conn.close()
 
 
 class SignInError(GeoError):
@@ -101,14 +113,8 @@ class AccountStore:
                 """
             )
 
-    @contextmanager
-    def _conn(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30.0)
-        try:
-            with conn:
-                yield conn
-        finally:
-            conn.close()
+    def _conn(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite_transaction(self.path)
 
     # ------------------------------------------------------------------ administration
     def add(

@@ -23,15 +23,14 @@ import os
 import secrets
 import sqlite3
 import tomllib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
-from geo.accounts import AccountStore, SessionPolicy
+from geo.accounts import AccountStore, SessionPolicy, sqlite_transaction
 from geo.config import PROJECT_ROOT, Settings
 from geo.errors import GeoError
 from geo.roles import Role
@@ -103,14 +102,8 @@ class SessionStore:
                 """
             )
 
-    @contextmanager
-    def _conn(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30.0)
-        try:
-            with conn:
-                yield conn
-        finally:
-            conn.close()
+    def _conn(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite_transaction(self.path)
 
     def open(self, username: str, now: float) -> tuple[str, str]:
         """A new session for ``username`` (already authenticated): its id and a one-time
