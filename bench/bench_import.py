@@ -2,14 +2,16 @@
 
 Prints, for a 1,000,000-row patrol CSV, the dry run (read + check every row) and the
 commit (one transaction into a new GeoPackage store) in wall-clock and CPU seconds and the
-process's peak memory; the same for a GPX file of 1,000,000 fixes; and, in the same run,
+process's peak memory (into a new GeoPackage, and with ``--postgis`` into a new schema of a
+throw-away PostGIS cluster, tests/pgcluster.py); the same for a GPX file of 1,000,000 fixes;
+and, in the same run,
 the import as it was before issue 14 (commit ``BASELINE`` of this repository, unpacked with
 ``git archive``: row-by-row validation) on 200,000 rows. Targets (issue 14): CSV dry run +
 commit <= 30 s and <= 1.5 GB, GPX <= 30 s. Every measurement runs in its own process, so
 peak memory is that import's alone; CPU seconds are the fairer figure on a shared machine.
 
     python bench/bench_import.py [--rows 1000000] [--fixes 1000000] [--naive-rows 200000]
-                                 [--skip-naive]
+                                 [--skip-naive] [--postgis]
 """
 
 from __future__ import annotations
@@ -86,13 +88,15 @@ def gps_log(path: Path, fixes: int, per_segment: int = 10_000, seed: int = 1) ->
         out.write("</trk></gpx>")
 
 
-def child(kind: str, file: Path, store_path: Path) -> None:
-    """One import in this process: the dry run, then the commit; prints JSON figures."""
+def child(kind: str, file: Path, location: str) -> None:
+    """One import in this process: the dry run, then the commit; prints JSON figures.
+    ``location``: a GeoPackage path, or ``postgresql://…#schema`` for a PostGIS schema."""
     from geo.imports.base import commit, drop_stored
     from geo.imports.files import read_file
-    from geo.store import GeoPackageStore
+    from geo.store import open_store
 
-    store = GeoPackageStore(store_path)
+    conninfo, _, schema = location.partition("#")
+    store = open_store(conninfo, schema=schema or "almhult")
     wall, cpu = time.perf_counter(), time.process_time()
     results = read_file(store.municipality(), file.read_bytes(), file.name)  # as the CLI does
     dry = (time.perf_counter() - wall, time.process_time() - cpu)
@@ -116,12 +120,11 @@ def measured(args: list[str], cwd: Path) -> tuple[float, float, float, str]:
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
 
 
-def ours(kind: str, file: Path, tmp: Path) -> dict[str, object]:
+def ours(kind: str, file: Path, tmp: Path, pg: str | None = None) -> dict[str, object]:
     script = str(Path(__file__).resolve())
-    store = tmp / f"ours-{kind}.gpkg"
-    _, cpu, peak, out = measured(
-        [sys.executable, script, "--child", kind, str(file), str(store)], ROOT
-    )
+    schema = f"bench_{kind}_{file.stem.replace('-', '_')}"
+    store = f"{pg}#{schema}" if pg else str(tmp / f"ours-{kind}.gpkg")
+    _, cpu, peak, out = measured([sys.executable, script, "--child", kind, str(file), store], ROOT)
     figures = json.loads(out.strip().splitlines()[-1])
     figures.update(cpu_total=cpu, peak_mb=peak)
     return figures
@@ -151,6 +154,7 @@ def main() -> None:
     parser.add_argument("--fixes", type=int, default=1_000_000)
     parser.add_argument("--naive-rows", type=int, default=200_000)
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--postgis", action="store_true", help="also import into PostGIS")
     parser.add_argument(
         "--child", nargs=3, metavar=("KIND", "FILE", "STORE"), help=argparse.SUPPRESS
     )
@@ -176,6 +180,17 @@ def main() -> None:
         csv_small = ours("csv", small, tmp)
         row(f"ours: patrol CSV, {args.naive_rows:,} rows", csv_small["dry"][0],
             csv_small["commit"][0], csv_small["cpu_total"], csv_small["peak_mb"])  # fmt: skip
+        if args.postgis:
+            from tests.pgcluster import start_cluster
+
+            cluster = start_cluster()
+            try:
+                pg = cluster.create_database("bench_import")
+                into = ours("csv", csv_file, tmp, pg)
+                row(f"ours: the same {args.rows:,} rows into PostGIS", into["dry"][0],
+                    into["commit"][0], into["cpu_total"], into["peak_mb"])  # fmt: skip
+            finally:
+                cluster.stop()
         gpx = ours("gpx", gpx_file, tmp)
         row(f"ours: GPX, {args.fixes:,} fixes", gpx["dry"][0], gpx["commit"][0],
             gpx["cpu_total"], gpx["peak_mb"])  # fmt: skip

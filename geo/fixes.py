@@ -18,7 +18,10 @@ FIX_COLUMNS = ["presence_uid", "seq", "t", "lon", "lat", "kind"]
 
 
 def fixes_from_presence(
-    presence: gpd.GeoDataFrame, vertex_times: dict[str, np.ndarray] | None = None
+    presence: gpd.GeoDataFrame,
+    vertex_times: dict[str, np.ndarray] | None = None,
+    *,
+    with_record: bool = False,
 ) -> pd.DataFrame:
     """Fixes for validated presence records (EPSG:4326, ``start``/``end`` UTC timestamps).
 
@@ -27,6 +30,7 @@ def fixes_from_presence(
     presence : validated presence records with ``uid``, ``kind``, ``start``, ``end``.
     vertex_times : optional per-track UTC epoch seconds, one per vertex (from GPS); tracks
         without them get times interpolated by distance along the line (EPSG:3006 metres).
+    with_record : also return ``rec``, each fix's row position in ``presence``.
     """
     vertex_times = vertex_times or {}
     geoms = np.asarray(presence.geometry.array, dtype=object)
@@ -81,4 +85,4 @@ def fixes_from_presence(
     fixes = pd.concat(parts, ignore_index=True).sort_values(["rec", "seq"], kind="stable")
     fixes.insert(0, "presence_uid", presence["uid"].to_numpy()[fixes["rec"].to_numpy()])
     fixes["kind"] = presence["kind"].to_numpy()[fixes["rec"].to_numpy()]
-    return fixes.drop(columns="rec").reset_index(drop=True)[FIX_COLUMNS]
+    return fixes.reset_index(drop=True)[[*FIX_COLUMNS, *(["rec"] if with_record else [])]]

@@ -14,6 +14,8 @@ Times are UTC epoch seconds; ``day`` is the local (Europe/Stockholm) day number 
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 import numpy as np
 import pandas as pd
 
@@ -65,7 +67,7 @@ def fix_seconds(t: np.ndarray, rec: np.ndarray, whole: np.ndarray, max_gap_s: fl
 
 def runs_from_fixes(
     fixes: pd.DataFrame,
-    uncapped: set[str],
+    uncapped: AbstractSet[str] | np.ndarray,
     max_gap_s: float = GAP_S,
     cell_m: float = CELL_M,
 ) -> pd.DataFrame:
@@ -73,15 +75,17 @@ def runs_from_fixes(
 
     ``fixes``: ``presence_uid, seq, t, lon, lat, kind, area_id`` (None outside every
     area); ``uncapped``: uids of records whose gaps count in full (point presence,
-    retention's area stays).
+    retention's area stays), or that as one boolean per fix.
     """
     if fixes.empty:
         return pd.DataFrame({c: [] for c in RUN_COLUMNS})
     t = fixes["t"].to_numpy(dtype=np.int64)
     rec, uids = pd.factorize(fixes["presence_uid"])
     area, area_ids = pd.factorize(fixes["area_id"], use_na_sentinel=True)
-    # a set lookup per record: Index.isin hashes both sides (about 1 s at 200k records)
-    whole = np.fromiter((u in uncapped for u in uids), dtype=bool, count=len(uids))[rec]
+    if isinstance(uncapped, np.ndarray):
+        whole = uncapped.astype(bool)
+    else:  # a set lookup per record: Index.isin hashes both sides (about 1 s at 200k records)
+        whole = np.fromiter((u in uncapped for u in uids), dtype=bool, count=len(uids))[rec]
     dt = fix_seconds(t, rec, whole, max_gap_s)
     day = local_day(t)
     x, y = to_sweref(fixes["lon"].to_numpy(dtype=float), fixes["lat"].to_numpy(dtype=float))

@@ -40,12 +40,25 @@ def triggers(path) -> set[str]:
         return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
 
 
+def indexes(path) -> set[tuple[str, str]]:
+    with sqlite3.connect(path) as conn:
+        return set(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+
+
+def index_ok(path) -> bool:
+    with sqlite3.connect(path) as conn:
+        tree = conn.execute("SELECT rtreecheck('rtree_presence_geom')").fetchone()
+        return tree == ("ok",) and conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
 def test_a_large_import_leaves_a_complete_geopackage(store):
-    before = triggers(store.path)
+    before, indexed_before = triggers(store.path), indexes(store.path)
     (result,) = prepare_file(store, patrols(BULK_ROWS + 500), "pass.csv")
     assert result.accepted > BULK_ROWS
     commit(store, result, user="bulk")
     assert triggers(store.path) == before  # every suspended trigger is back
+    assert indexes(store.path) == indexed_before  # and every dropped index
+    assert index_ok(store.path)  # the packed spatial index and the file pass SQLite's checks
     with sqlite3.connect(store.path) as conn:
         counts = dict(conn.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents"))
         (indexed,) = conn.execute("SELECT count(*) FROM rtree_presence_geom").fetchone()
@@ -71,6 +84,27 @@ def test_a_large_import_leaves_a_complete_geopackage(store):
     assert indexed == stored + small.accepted
 
 
+def test_imports_into_a_filled_store_keep_the_index_whole(store):
+    """A second large import repacks the spatial index with the old entries; a smaller one
+    (under a quarter of the table) adds its boxes one by one. Both leave a valid tree."""
+    first, second, third = (
+        prepare_file(store, patrols(n, seed=s), f"{s}.csv")[0]
+        for n, s in ((BULK_ROWS * 4, 1), (BULK_ROWS * 2, 2), (BULK_ROWS + 1, 3))
+    )
+    total = 0
+    for result in (first, second, third):
+        commit(store, result, user="bulk")
+        total += result.accepted
+        assert index_ok(store.path)
+        with sqlite3.connect(store.path) as conn:
+            assert conn.execute("SELECT count(*) FROM rtree_presence_geom").fetchone() == (total,)
+    bbox = (14.12, 56.54, 14.14, 56.56)
+    everything = store.query("presence")
+    x, y = everything.geometry.x, everything.geometry.y
+    expected = ((x >= bbox[0]) & (x <= bbox[2]) & (y >= bbox[1]) & (y <= bbox[3])).sum()
+    assert len(store.query("presence", bbox=bbox)) == expected > 0
+
+
 def test_a_failed_large_commit_leaves_nothing(store, monkeypatch):
     before = triggers(store.path)
     (result,) = prepare_file(store, patrols(BULK_ROWS + 10), "pass.csv")
@@ -82,6 +116,7 @@ def test_a_failed_large_commit_leaves_nothing(store, monkeypatch):
     with pytest.raises(RuntimeError, match="disk full"):
         commit(store, result, user="bulk")
     assert triggers(store.path) == before
+    assert index_ok(store.path)
     assert store.query("presence").empty and store.fixes().empty
     with sqlite3.connect(store.path) as conn:
         assert conn.execute("SELECT count(*) FROM rtree_presence_geom").fetchone() == (0,)

@@ -316,3 +316,29 @@ def test_undo_is_refused_after_a_later_change(store):
     with pytest.raises(GeoError, match="changed again after this entry"):
         store.undo(first)
     assert store.get("problem_spots", uid).iloc[0]["status"] == "done"
+
+
+def test_a_large_add_written_in_slices_stores_what_one_slice_would(
+    any_store, demo_year, monkeypatch, tmp_path
+):
+    """``add`` prepares and writes big batches a slice of records at a time (memory); the
+    records, fixes (GPS times included), runs and sums are the same as in one go."""
+    from geo.store import writes
+
+    presence = demo_year.presence.iloc[:60]
+    times = {u: t for u, t in demo_year.vertex_times.items() if u in set(presence["uid"])}
+    assert times, "the sample needs GPS tracks with their own times"
+    whole = GeoPackageStore(tmp_path / "whole.gpkg")  # the same records in one slice
+    whole.add("presence", presence, vertex_times=times)
+    monkeypatch.setattr(writes, "ADD_SLICE", 7)
+    any_store.add("presence", presence, vertex_times=times)
+    key = ["presence_uid", "seq"]
+    for read in ("fixes", "runs"):
+        got = getattr(any_store, read)().sort_values(key).reset_index(drop=True)
+        want = getattr(whole, read)().sort_values(key).reset_index(drop=True)
+        pd.testing.assert_frame_equal(got[want.columns], want, check_dtype=False)
+    sums_key = ["area_id", "day", "kind"]
+    got = any_store.sums().sort_values(sums_key).reset_index(drop=True)
+    want = whole.sums().sort_values(sums_key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got[want.columns], want, check_dtype=False)
+    assert any_store.query("presence")["uid"].tolist() == presence["uid"].tolist()

@@ -15,6 +15,10 @@ _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 _EMPTY_FLAG = 0b0001_0000
 _ENVELOPE_XY = 0b0000_0010
 _LITTLE_ENDIAN = 0b0000_0001
+_HEADER = np.dtype(
+    [("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("srs_id", "<i4"), ("envelope", "<f8", 4)]
+)  # packed: 40 bytes, the XY envelope (minx, maxx, miny, maxy) last
+_POINT = np.dtype(_HEADER.descr + [("order", "u1"), ("type", "<u4"), ("xy", "<f8", 2)])
 
 
 def encode(geoms: np.ndarray, srs_id: int = 4326) -> list[bytes | None]:
@@ -25,27 +29,39 @@ def encode(geoms: np.ndarray, srs_id: int = 4326) -> list[bytes | None]:
     if not present.any():
         return out
     idx = np.flatnonzero(present)
-    wkbs = shapely.to_wkb(geoms[idx], output_dimension=2, byte_order=1)
-    bounds = shapely.bounds(geoms[idx])
+    if (shapely.get_type_id(geoms[idx]) == 0).all() and not shapely.is_empty(geoms[idx]).any():
+        blobs = _points(geoms[idx], srs_id)
+        if len(idx) == len(geoms):
+            return list[bytes | None](blobs)
+        for i, blob in zip(idx.tolist(), blobs, strict=True):
+            out[i] = blob
+        return out
+    wkbs = shapely.to_wkb(geoms[idx], output_dimension=2, byte_order=1).tolist()
     empty = shapely.is_empty(geoms[idx])
-    for i, wkb, (minx, miny, maxx, maxy), is_empty in zip(idx, wkbs, bounds, empty, strict=True):
-        if is_empty:
-            header = struct.pack("<2sBBi", b"GP", 0, _LITTLE_ENDIAN | _EMPTY_FLAG, srs_id)
-            out[i] = header + wkb
-        else:
-            header = struct.pack(
-                "<2sBBi4d",
-                b"GP",
-                0,
-                _LITTLE_ENDIAN | _ENVELOPE_XY,
-                srs_id,
-                minx,
-                maxx,
-                miny,
-                maxy,
-            )
-            out[i] = header + wkb
+    headers = np.zeros(len(idx), dtype=_HEADER)
+    headers["magic"], headers["srs_id"] = b"GP", srs_id
+    headers["flags"] = _LITTLE_ENDIAN | _ENVELOPE_XY
+    headers["flags"][empty] = _LITTLE_ENDIAN | _EMPTY_FLAG
+    minx, miny, maxx, maxy = shapely.bounds(geoms[idx]).T
+    headers["envelope"] = np.column_stack([minx, maxx, miny, maxy])
+    raw, size = headers.tobytes(), _HEADER.itemsize
+    empty_size = size - _ENVELOPE_BYTES[1]  # an empty geometry's header has no envelope
+    for n, (i, wkb, is_empty) in enumerate(zip(idx.tolist(), wkbs, empty.tolist(), strict=True)):
+        start = n * size
+        out[i] = raw[start : start + (empty_size if is_empty else size)] + wkb
     return out
+
+
+def _points(points: np.ndarray, srs_id: int) -> list[bytes]:
+    """Blobs of non-empty 2D points, built on arrays (header and WKB in one record)."""
+    xy = shapely.get_coordinates(points)
+    rows = np.zeros(len(points), dtype=_POINT)
+    rows["magic"], rows["srs_id"] = b"GP", srs_id
+    rows["flags"] = _LITTLE_ENDIAN | _ENVELOPE_XY
+    rows["envelope"] = xy[:, [0, 0, 1, 1]]  # minx, maxx, miny, maxy
+    rows["order"], rows["type"], rows["xy"] = 1, 1, xy  # WKB: little endian, Point
+    raw, size = rows.tobytes(), _POINT.itemsize
+    return [raw[start : start + size] for start in range(0, len(raw), size)]
 
 
 def _wkb_offset(blob: bytes) -> int:

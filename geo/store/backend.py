@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -32,6 +32,7 @@ class Tx:
 
     conn: Any
     version: int = 0
+    bulks: dict[str, Any] = field(default_factory=dict)  # table -> its open bulk insert
 
 
 class Backend(ABC):
@@ -75,6 +76,11 @@ class Backend(ABC):
         self, tx: Tx, table: str, frame: pd.DataFrame, geoms: np.ndarray | None = None
     ) -> None:
         """Insert every row of ``frame`` (stored form) into ``table``: the bulk path."""
+
+    def _bulk_insert(self, tx: Tx, table: str, rows: int) -> AbstractContextManager[Any]:
+        """Around several :meth:`_insert` calls of about ``rows`` rows into ``table`` that
+        the backend may speed up as one (indexes rebuilt once); none by default."""
+        return nullcontext()
 
     @abstractmethod
     def _select(

@@ -110,7 +110,7 @@ class Maintenance(Writes):
                 fixes = self._fixes_where(tx, f"presence_uid IN ({marks})", part)
                 kept = stay_ends(fixes.drop(columns="fid"), anchors)
                 self._drop_fixes(tx, part)
-                self._write_fixes(tx, kept, set(part))
+                self._write_fixes(tx, kept, np.ones(len(kept), dtype=bool))  # all area stays
                 lines = kept.groupby("presence_uid", sort=False)[["lon", "lat"]].apply(
                     lambda g: shapely.linestrings(
                         np.r_[g.to_numpy(), g.to_numpy()[-1:]] if len(g) == 1 else g.to_numpy()

@@ -7,7 +7,9 @@ Positions EPSG:4326; times UTC (``t``, ``t_first``, ``t_last``: epoch seconds).
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from geo.errors import NotFoundError
 from geo.fixes import FIX_COLUMNS
@@ -55,7 +57,8 @@ class Reads(Backend):
     ) -> gpd.GeoDataFrame | pd.DataFrame:
         """Records of ``layer`` overlapping ``period``, in ``areas``, intersecting ``bbox``.
 
-        ``bbox`` is (min lon, min lat, max lon, max lat), answered with the spatial index.
+        ``bbox`` is (min lon, min lat, max lon, max lat): the spatial index finds the
+        candidates (its boxes are 32-bit floats, rounded outwards), the geometries decide.
         """
         schema = SCHEMAS[layer]
         clauses: list[str] = []
@@ -74,7 +77,12 @@ class Reads(Backend):
             params += values
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         with self._read() as tx:
-            return self._select(tx, layer, where, params)
+            found = self._select(tx, layer, where, params)
+        if bbox is not None and schema.spatial:
+            box = shapely.box(*bbox)
+            found = found[shapely.intersects(np.asarray(found.geometry.array), box)]
+            found = found.reset_index(drop=True)
+        return found
 
     def records(self, layer: str, uids: list[str]) -> gpd.GeoDataFrame | pd.DataFrame:
         """The stored records among ``uids`` (missing ones: deleted), in stored order."""

@@ -8,6 +8,7 @@ visible to others (one transaction; :class:`ValidationError` before it starts).
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 
 import geopandas as gpd
 import numpy as np
@@ -34,17 +35,25 @@ from geo.store.common import (
 from geo.sums import SUM_COLUMNS, day_text, runs_from_fixes, sums_from_runs
 
 _CHUNK = 500  # uids per IN (...) list
+ADD_SLICE = 100_000  # records prepared and written at a time (bounds an import's memory)
 _AUDIT_SQL = (
     f"INSERT INTO audit ({', '.join(quote(c) for c in AUDIT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 
 
-def _uncapped(presence: gpd.GeoDataFrame) -> set[str]:
-    """Records whose gaps count in full: point presence and retention's area stays."""
-    whole = presence.geometry.geom_type == "Point"
+def _whole(presence: gpd.GeoDataFrame) -> np.ndarray:
+    """Per record: whether its gaps count in full (point presence and retention's area
+    stays)."""
+    whole = np.asarray(presence.geometry.geom_type == "Point")
     if "location_precision" in presence.columns:
-        whole |= presence["location_precision"] == LocationPrecision.AREA.value
-    return set(presence.loc[whole.to_numpy(), "uid"])
+        precision = presence["location_precision"] == LocationPrecision.AREA.value
+        whole = whole | precision.to_numpy(dtype=bool, na_value=False)
+    return whole
+
+
+def _uncapped(presence: gpd.GeoDataFrame) -> set[str]:
+    """Uids of the records whose gaps count in full (see :func:`_whole`)."""
+    return set(presence.loc[_whole(presence), "uid"])
 
 
 class Writes(Backend):
@@ -56,16 +65,21 @@ class Writes(Backend):
         clean: gpd.GeoDataFrame,
         index: AreaIndex,
         vertex_times: dict[str, np.ndarray] | None = None,
-    ) -> pd.DataFrame:
-        fixes = fixes_from_presence(clean, vertex_times)
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """The fixes of validated records, areas assigned, and per fix whether its
+        record's gaps count in full."""
+        fixes = fixes_from_presence(clean, vertex_times, with_record=True)
+        rec = fixes.pop("rec").to_numpy()
         fixes["area_id"] = index.assign(fixes["lon"].to_numpy(), fixes["lat"].to_numpy())
-        vague = set(clean.loc[municipality_level(clean), "uid"])
-        fixes.loc[fixes["presence_uid"].isin(vague), "area_id"] = None
-        return fixes
+        vague = municipality_level(clean)
+        if vague.any():
+            fixes.loc[vague[rec], "area_id"] = None
+        return fixes, _whole(clean)[rec]
 
-    def _write_fixes(self, tx: Tx, fixes: pd.DataFrame, uncapped: set[str]) -> None:
-        """Insert fixes with their runs, and add their sums."""
-        runs = runs_from_fixes(fixes, uncapped)
+    def _write_fixes(self, tx: Tx, fixes: pd.DataFrame, whole: np.ndarray) -> None:
+        """Insert fixes with their runs (``whole``: per fix, gaps count in full), and add
+        their sums."""
+        runs = runs_from_fixes(fixes, whole)
         self._insert(tx, "presence_fixes", fixes)
         self._insert(tx, "presence_runs", runs)
         self._add_sums(tx, sums_from_runs(runs), 1)
@@ -137,34 +151,56 @@ class Writes(Backend):
         """
         spatial = layer in SCHEMAS and SCHEMAS[layer].spatial
         clean = validate(layer, records, self.municipality() if spatial else None)
-        schema = SCHEMAS[layer]
-        stored = self._to_stored(layer, clean)
-        now = now_text()
-        stored["version"] = 1
-        stored["created_utc"] = now
-        stored["updated_utc"] = now
-        stored["updated_by"] = user
-        geoms = np.asarray(clean.geometry.array, dtype=object) if schema.spatial else None
-        fixes = None
-        if schema.has_area and geoms is not None:
-            index = self.area_index()
-            area_ids = areas_of(index, geoms)
-            area_ids[municipality_level(clean)] = None
-            stored.insert(len(stored.columns) - 4, "area_id", area_ids)
-            if layer == "presence":
-                fixes = self._presence_fixes(clean, index, vertex_times)
-        uids = stored["uid"].tolist()
+        index = self.area_index() if SCHEMAS[layer].has_area and spatial else None
+        now, uids = now_text(), clean["uid"].tolist()
+        derived = ("presence_fixes", "presence_runs") if layer == "presence" else ()
         with self._write() as tx:
             existing = self._existing_uids(tx, layer, uids)
             if existing:
                 raise ValidationError(layer, existing[0], "uid", "a record with this id exists")
-            self._insert(tx, layer, stored, geoms)
-            if fixes is not None:
-                self._write_fixes(tx, fixes, _uncapped(clean))
+            with ExitStack() as bulks:  # one bulk insert per table across the slices
+                for table in (layer, "audit", *derived):
+                    bulks.enter_context(self._bulk_insert(tx, table, len(clean)))
+                for start in range(0, len(clean), ADD_SLICE):
+                    part = clean.iloc[start : start + ADD_SLICE]
+                    self._add_slice(tx, layer, part, index, now, user, vertex_times)
             self._changed(tx, layer, uids)
-            audit = ((now, user, "add", layer, uid, None, None) for uid in uids)  # streamed
-            self._many(tx, _AUDIT_SQL, audit)
         return uids
+
+    def _add_slice(
+        self,
+        tx: Tx,
+        layer: str,
+        clean: pd.DataFrame,
+        index: AreaIndex | None,
+        now: str,
+        user: str,
+        vertex_times: dict[str, np.ndarray] | None,
+    ) -> None:
+        """Write validated records with their areas, fixes, runs, sums and audit."""
+        stored = self._to_stored(layer, clean)
+        stored["version"] = 1
+        stored["created_utc"] = now
+        stored["updated_utc"] = now
+        stored["updated_by"] = user
+        spatial = SCHEMAS[layer].spatial
+        geoms = np.asarray(clean.geometry.array, dtype=object) if spatial else None
+        if index is not None and geoms is not None:
+            area_ids = areas_of(index, geoms)
+            area_ids[municipality_level(clean)] = None
+            stored.insert(len(stored.columns) - 4, "area_id", area_ids)
+        self._insert(tx, layer, stored, geoms)
+        if layer == "presence" and index is not None:
+            presence = gpd.GeoDataFrame(clean)
+            times = None
+            if vertex_times:
+                mine = set(presence["uid"])
+                times = {uid: t for uid, t in vertex_times.items() if uid in mine}
+            self._write_fixes(tx, *self._presence_fixes(presence, index, times))
+        uids = stored["uid"].tolist()
+        audit = pd.DataFrame({"ts_utc": now, "user": user, "action": "add", "layer": layer,
+                              "uid": uids, "before": None, "after": None})  # fmt: skip
+        self._insert(tx, "audit", audit)
 
     def _existing_uids(self, tx: Tx, layer: str, uids: list[str]) -> list[str]:
         found: list[str] = []
@@ -238,7 +274,7 @@ class Writes(Backend):
             )
             if layer == "presence" and ({"start", "end", "kind", "geometry"} & set(changes)):
                 self._drop_fixes(tx, [uid])
-                self._write_fixes(tx, self._presence_fixes(clean, index), _uncapped(clean))
+                self._write_fixes(tx, *self._presence_fixes(clean, index))
             before = {k: current[k].iloc[0] for k in changes if k != "geometry"}
             after = {k: v for k, v in changes.items() if k != "geometry"}
             if "geometry" in changes:
