@@ -160,7 +160,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], Path(args.child[1]), Path(args.child[2]))
+        child(args.child[0], Path(args.child[1]), args.child[2])
         return
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
