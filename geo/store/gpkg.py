@@ -49,6 +49,14 @@ ROWS_PER_STATEMENT = 50
 """Rows bound to one multi-row INSERT (a quarter less work than one statement per row)."""
 
 
+def _python_values(column: pd.Series) -> list[Any]:
+    """A column as Python values for sqlite3, missing ones None (plain numbers directly)."""
+    kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else ""  # not Int64 etc.
+    if kind in ("i", "u", "b") or (kind == "f" and not column.isna().any()):
+        return column.to_numpy().tolist()
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
 def _insert_rows(
     conn: sqlite3.Connection, table: str, columns: list[str], values: list[list[Any]]
 ) -> None:
@@ -190,9 +198,7 @@ class GeoPackageStore(GeographyOps, Reads):
             for start in range(0, len(frame), INSERT_ROWS):  # Python values for a slice at a time
                 part = frame.iloc[start : start + INSERT_ROWS]
                 part = part.loc[:, part.notna().any().to_numpy()]  # empty columns stay NULL
-                values = [
-                    part[c].astype(object).where(part[c].notna(), None).tolist() for c in part
-                ]
+                values = [_python_values(part[c]) for c in part]
                 columns = list(part.columns)
                 if geoms is not None:
                     values.append(blob.encode(geoms[start : start + INSERT_ROWS]))
