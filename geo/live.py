@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from geo.model import SCHEMAS
-from geo.snapshot import Snapshot, load_fixes, load_snapshot, patch_fixes
+from geo.snapshot import SUMMARY_TRACK_M, Snapshot, load_fixes, load_snapshot, patch_fixes
 from geo.store.base import Store
 from geo.store.common import Changes
+from geo.store.reads import simplified
 
 # Snapshot fields holding one record layer each (every stored layer the snapshot keeps).
 RECORD_FIELDS = tuple(f.name for f in fields(Snapshot) if f.name in SCHEMAS)
@@ -63,6 +64,8 @@ def apply_changes(
         if layer not in RECORD_FIELDS or not uids:
             continue
         fresh = store.records(layer, sorted(uids))
+        if layer == "presence" and snap.fixes.summary:  # as load_snapshot keeps them
+            fresh = simplified(gpd.GeoDataFrame(fresh), SUMMARY_TRACK_M)
         updates[layer] = patch_records(getattr(snap, layer), fresh, uids)
         if layer == "presence":
             present = fresh["uid"].tolist()

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from geo.publish import Published
 
 KINDS: tuple[str, ...] = tuple(k.value for k in PresenceKind)
+SUMMARY_TRACK_M = 25.0
+"""Metres a track may move when simplified for a summary snapshot (a tenth of a run's
+250 m hexagon)."""
 
 
 @dataclass
@@ -268,7 +271,9 @@ def load_snapshot(store: Store, max_gap_minutes: float = 5.0, *, summary: bool =
     version = store.data_version()
     areas = store.areas()
     areas["km2"] = area_km2(areas).to_numpy()
-    presence = store.query("presence")
+    # With runs, tracks are kept simplified too: a large store's full tracks would be
+    # most of the memory (20 M fixes: 1.2 GB of 17,000 lines).
+    presence = store.query("presence", simplify_m=SUMMARY_TRACK_M if summary else None)
     fixes = load_fixes(store, presence, areas["id"].to_numpy(), max_gap_minutes, summary=summary)
     return Snapshot(
         version=version,

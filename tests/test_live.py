@@ -121,3 +121,28 @@ def test_large_stores_keep_runs(any_store, monkeypatch):
     assert live.wants_summary(any_store, "auto")
     with pytest.raises(ValueError, match="auto, fixes or runs"):
         live.wants_summary(any_store, "all")
+
+
+def test_a_summary_snapshot_keeps_tracks_simplified_also_when_patched(store, demo_year):
+    """With runs (large stores) the tracks are kept simplified (``SUMMARY_TRACK_M``), in a
+    fresh load and in a record patched in after an edit alike."""
+    import shapely
+
+    from geo.snapshot import SUMMARY_TRACK_M
+
+    # (the GeoPackage store of conftest)
+    sample = demo_year.presence.iloc[:30]
+    lines = sample[sample.geometry.geom_type == "LineString"]
+    store.add("presence", sample.iloc[:20])
+    live = LiveSnapshot(store, summary=True)
+    live.at(store.data_version())
+    store.add("presence", sample.iloc[20:])
+    patched = live.at(store.data_version())
+    full = store.query("presence").set_index("uid").geometry
+    kept = patched.presence.set_index("uid").geometry
+    assert live.patches == 1 and len(lines) > 3
+    a = full.loc[lines["uid"]].to_crs(3006).array
+    b = kept.loc[lines["uid"]].to_crs(3006).array
+    assert (shapely.hausdorff_distance(a, b) <= SUMMARY_TRACK_M).all()
+    assert shapely.get_num_coordinates(b).sum() < shapely.get_num_coordinates(a).sum() / 3
+    assert_same(patched, load_snapshot(store, summary=True))

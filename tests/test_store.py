@@ -342,3 +342,47 @@ def test_a_large_add_written_in_slices_stores_what_one_slice_would(
     want = whole.sums().sort_values(sums_key).reset_index(drop=True)
     pd.testing.assert_frame_equal(got[want.columns], want, check_dtype=False)
     assert any_store.query("presence")["uid"].tolist() == presence["uid"].tolist()
+
+
+def test_a_simplifying_query_keeps_every_record_and_lines_close(any_store, demo_year):
+    """``simplify_m`` (summary snapshots of large stores): the same records, lines with
+    fewer vertices, none further than the tolerance from the stored line (EPSG:3006)."""
+    import numpy as np
+    import shapely
+
+    from geo.store import reads
+
+    presence = demo_year.presence.iloc[:80]
+    any_store.add("presence", presence)
+    full = any_store.query("presence")
+    monkey_rows = reads.SIMPLIFY_ROWS
+    reads.SIMPLIFY_ROWS = 7  # several slices
+    try:
+        thin = any_store.query("presence", simplify_m=25.0)
+    finally:
+        reads.SIMPLIFY_ROWS = monkey_rows
+    assert thin["uid"].tolist() == full["uid"].tolist()
+    pd.testing.assert_frame_equal(thin.drop(columns="geometry"), full.drop(columns="geometry"))
+    a = np.asarray(full.geometry.to_crs(3006).array)
+    b = np.asarray(thin.geometry.to_crs(3006).array)
+    lines = shapely.get_type_id(a) == 1
+    assert lines.any() and (~lines).any()
+    assert (shapely.hausdorff_distance(a[lines], b[lines]) <= 25.0).all()
+    assert (
+        shapely.get_num_coordinates(b[lines]).sum()
+        < shapely.get_num_coordinates(a[lines]).sum() / 3
+    )
+    assert shapely.equals(a[~lines], b[~lines]).all()  # points as they are
+
+
+def test_large_reads_typed_a_slice_at_a_time_equal_one_read(gpkg_store, demo_year, monkeypatch):
+    """The GeoPackage reads many rows (all runs) a slice at a time: the same frame."""
+    from geo.store import gpkg
+
+    gpkg_store.add("presence", demo_year.presence.iloc[:40])
+    whole = gpkg_store.runs()
+    monkeypatch.setattr(gpkg, "READ_ROWS", 13)
+    sliced = gpkg_store.runs()
+    assert len(whole) > 13 * 3
+    pd.testing.assert_frame_equal(sliced, whole)
+    assert gpkg_store.runs([]).empty  # and a read of nothing

@@ -73,8 +73,11 @@ class Store(Protocol):
         period: TimeRange | None = None,
         areas: list[str] | None = None,
         bbox: tuple[float, float, float, float] | None = None,
+        simplify_m: float | None = None,
     ) -> gpd.GeoDataFrame | pd.DataFrame:
-        """Records of ``layer`` overlapping ``period``, in ``areas``, intersecting ``bbox``."""
+        """Records of ``layer`` overlapping ``period``, in ``areas``, intersecting ``bbox``;
+        with ``simplify_m`` lines are simplified to within about that many metres (read a
+        slice at a time, so many long GPS tracks never sit in memory whole)."""
         ...
 
     def get(self, layer: str, uid: str) -> gpd.GeoDataFrame | pd.DataFrame:

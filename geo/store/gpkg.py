@@ -45,6 +45,8 @@ from geo.store.common import TIME_FMT, as_multi, quote
 from geo.store.geography_ops import GeographyOps
 from geo.store.reads import Reads
 
+READ_ROWS = 200_000
+"""Rows of a large read turned into Python values at a time."""
 ROWS_PER_STATEMENT = 50
 """Rows bound to one multi-row INSERT (a quarter less work than one statement per row)."""
 
@@ -188,6 +190,19 @@ class GeoPackageStore(GeographyOps, Reads):
 
     def _frame(self, tx: Tx, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         return pd.read_sql_query(sql, tx.conn, params=list(params))
+
+    def _bulk(
+        self, tx: Tx, sql: str, params: Sequence[object], names: list[str], dtypes: dict
+    ) -> pd.DataFrame:
+        """Many rows, typed a slice at a time (their Python values never all exist at once)."""
+        typed = {k: v for k, v in dtypes.items() if v is not str}
+        parts = []
+        for part in pd.read_sql_query(sql, tx.conn, params=list(params), chunksize=READ_ROWS):
+            part.columns = names
+            parts.append(part.astype(typed))
+        if not parts:
+            return self._frame(tx, sql, params).set_axis(names, axis=1).astype(typed)
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
     def _insert(
         self, tx: Tx, table: str, frame: pd.DataFrame, geoms: np.ndarray | None = None

@@ -14,7 +14,7 @@ import shapely
 from geo.errors import NotFoundError
 from geo.fixes import FIX_COLUMNS
 from geo.model import SCHEMAS
-from geo.store.backend import Backend
+from geo.store.backend import Backend, Tx
 from geo.store.base import TimeRange
 from geo.store.common import AUDIT_COLUMNS, FEED_LIMIT, Changes, quote
 from geo.sums import RUN_COLUMNS, SUM_COLUMNS
@@ -36,6 +36,27 @@ _RUN_TYPES: dict[str, object] = {
 }
 
 
+SIMPLIFY_ROWS = 2_000
+"""Records read at a time by a simplifying query (a year's GPS tracks: about 1,000)."""
+METRES_PER_DEGREE = 111_320.0
+"""A degree of latitude; a degree of longitude is shorter, so a tolerance in degrees of
+latitude keeps lines at least as close east-west."""
+
+
+def simplified(frame: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataFrame:
+    """``frame`` with its lines simplified to within about ``tolerance_m`` metres
+    (EPSG:4326; points and polygons as they are)."""
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    lines = shapely.get_type_id(geoms) == 1
+    if not lines.any():
+        return frame
+    out = geoms.copy()
+    out[lines] = shapely.simplify(  # plain Douglas-Peucker: a line keeps both ends
+        geoms[lines], tolerance_m / METRES_PER_DEGREE, preserve_topology=False
+    )
+    return frame.set_geometry(gpd.GeoSeries(out, index=frame.index, crs=frame.crs))
+
+
 class Reads(Backend):
     """Every read of the :class:`~geo.store.base.Store` protocol (see module docstring)."""
 
@@ -54,8 +75,13 @@ class Reads(Backend):
         period: TimeRange | None = None,
         areas: list[str] | None = None,
         bbox: tuple[float, float, float, float] | None = None,
+        simplify_m: float | None = None,
     ) -> gpd.GeoDataFrame | pd.DataFrame:
         """Records of ``layer`` overlapping ``period``, in ``areas``, intersecting ``bbox``.
+
+        ``simplify_m``: lines come back simplified (Douglas-Peucker, at most about that
+        many metres off), read :data:`SIMPLIFY_ROWS` records at a time so that the full
+        tracks are never all in memory.
 
         ``bbox`` is (min lon, min lat, max lon, max lat): the spatial index finds the
         candidates (its boxes are 32-bit floats, rounded outwards), the geometries decide.
@@ -77,12 +103,37 @@ class Reads(Backend):
             params += values
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         with self._read() as tx:
-            found = self._select(tx, layer, where, params)
+            if simplify_m is not None and schema.spatial:
+                found = self._select_simplified(tx, layer, where, params, simplify_m)
+            else:
+                found = self._select(tx, layer, where, params)
         if bbox is not None and schema.spatial:
             box = shapely.box(*bbox)
             found = found[shapely.intersects(np.asarray(found.geometry.array), box)]
             found = found.reset_index(drop=True)
         return found
+
+    def _select_simplified(
+        self, tx: Tx, layer: str, where: str, params: list[object], tolerance_m: float
+    ) -> gpd.GeoDataFrame:
+        """:meth:`_select` a slice of records at a time, lines simplified as they come."""
+        rows = self._exec(tx, f"SELECT fid FROM {quote(layer)} {where} ORDER BY fid", params)
+        fids = [r[0] for r in rows]
+        if not fids:
+            return self._select(tx, layer, where, params)
+        parts = []
+        for start in range(0, len(fids), SIMPLIFY_ROWS):
+            part = fids[start : start + SIMPLIFY_ROWS]
+            frame = self._select(tx, layer, f"WHERE fid IN ({', '.join('?' * len(part))})", part)
+            parts.append(simplified(frame, tolerance_m))
+        if len(parts) == 1:
+            return parts[0]
+        out = pd.concat(parts, ignore_index=True)
+        for column in out.columns:  # a slice where a column is all null read it as object
+            typed = [p[column].dtype for p in parts if p[column].dtype != object]
+            if out[column].dtype == object and typed and column != "geometry":
+                out[column] = out[column].astype(typed[0])
+        return gpd.GeoDataFrame(out, geometry="geometry", crs=parts[0].crs)
 
     def records(self, layer: str, uids: list[str]) -> gpd.GeoDataFrame | pd.DataFrame:
         """The stored records among ``uids`` (missing ones: deleted), in stored order."""
