@@ -13,7 +13,13 @@ from geo.config import Settings
 from geo.coverage import CoverageParams, presence_by_area
 from geo.filters import Filters, custom_period, period_for
 from geo.i18n import translator
-from geo.mapview.assets import AssetMode, MissingAssetError, check_offline, localise
+from geo.mapview.assets import (
+    AssetMode,
+    MissingAssetError,
+    check_offline,
+    localise,
+    needs_jquery,
+)
 from geo.mapview.basemap import build_base_map, build_full_map
 from geo.mapview.layers import build_layers
 from geo.snapshot import load_snapshot
@@ -56,6 +62,20 @@ def test_served_mode_points_at_the_apps_own_static_files(demo_snap):
         demo_snap, Filters(custom_period("2018-05-01", "2018-05-07")), AssetMode.SERVED
     )
     assert "/app/static/node_modules/leaflet/dist/leaflet.js" in html
+    assert check_offline(html) == []
+
+
+def test_jquery_only_where_code_calls_it(demo_snap):
+    """The map's frame fetches its scripts one after another: jQuery (unused by our layers)
+    is left out, and kept (local) when a folium Popup needs it."""
+    year = Filters(period_for("year", demo_snap.extent().end))
+    html, layers, _ = render(demo_snap, year, AssetMode.SERVED)
+    assert "jquery" not in html.lower()
+    assert not any(needs_jquery(group) for group in layers.groups)  # st_folium adds these
+    m = build_base_map(demo_snap, NO_TILES, T)
+    folium.CircleMarker([56.6, 14.1], popup=folium.Popup("x")).add_to(m)
+    html = localise(m).get_root().render()
+    assert "/app/static/node_modules/jquery/dist/jquery.min.js" in html
     assert check_offline(html) == []
 
 

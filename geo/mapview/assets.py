@@ -5,7 +5,9 @@ folium elements declare the JS/CSS they need (``default_js``/``default_css``) as
 ``static/node_modules`` at set-up: served by Streamlit at ``/app/static/...``, or inlined
 as ``data:`` URIs for a standalone HTML file that opens offline. Assets we do not use
 (bootstrap, awesome-markers, font-awesome: our markers are CircleMarkers and DivIcons)
-are dropped; an unknown asset raises, so no CDN request can slip in unnoticed.
+are dropped, and so is jQuery unless an element's code calls it (:func:`needs_jquery`):
+inside the live map's frame every script is fetched one after another before the map is
+drawn. An unknown asset raises, so no CDN request can slip in unnoticed.
 """
 
 from __future__ import annotations
@@ -85,16 +87,29 @@ def _walk(element: Element):  # noqa: ANN202 - generator over folium's element t
         yield from _walk(child)
 
 
+def needs_jquery(element: Element) -> bool:
+    """Whether code in ``element``'s tree calls jQuery: folium's ``Popup`` (``$(...)``) and
+    a map keeping layers in front (``$(document).ready``). Our layers use ``GeoJsonPopup``
+    and tooltips, which do not."""
+    return any(
+        isinstance(el, folium.Popup) or getattr(el, "objects_to_stay_in_front", None)
+        for el in _walk(element)
+    )
+
+
 def localise(element: Element, mode: AssetMode = AssetMode.SERVED) -> Element:
     """Point every asset of ``element`` and its children at local copies (in place)."""
+    unused = UNUSED if needs_jquery(element) else UNUSED | {"jquery"}
     for el in _walk(element):
         for attr in ("default_js", "default_css"):
-            assets = getattr(el, attr, None)
+            # What the element declared, kept from the first call: a later call (more
+            # elements added, say a Popup) may need an asset an earlier one left out.
+            assets = el.__dict__.setdefault(f"_declared_{attr}", getattr(el, attr, None))
             if not assets:
                 continue
             local = []
             for name, _url in assets:
-                if name in UNUSED:
+                if name in unused:
                     continue
                 if name not in LOCAL_FILES:
                     raise MissingAssetError(
@@ -112,4 +127,4 @@ def check_offline(html: str) -> list[str]:
     return re.findall(r'(?:src|href)=["\'](https?://[^"\']+\.(?:js|css))', html)
 
 
-__all__ = ["AssetMode", "asset_url", "check_offline", "folium", "localise"]
+__all__ = ["AssetMode", "asset_url", "check_offline", "folium", "localise", "needs_jquery"]
