@@ -160,6 +160,14 @@ def sign_in(page, role: str | None, *, password: str | None = None, user: str | 
     secret_field.press("Enter")  # submits the form with both values committed
 
 
+def settled(page, timeout: float = 90_000) -> None:
+    """Wait until the app's script run is over (Streamlit's running indicator gone), so
+    the next action does not race a rerun that re-draws the widget it acts on."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
+    )
+
+
 def open_as(page, url: str, role: str | None) -> None:
     """A fresh app session at ``url``, signed in as ``role`` (None: the public)."""
     from playwright.sync_api import expect

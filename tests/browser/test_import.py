@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from geo.i18n import translator
-from tests.browser.conftest import open_as
+from tests.browser.conftest import open_as, settled
 
 pytestmark = pytest.mark.browser
 T = translator("sv")
@@ -25,6 +25,8 @@ MEETING = (
 def upload(page, url, name: str, data: bytes, mime: str = "text/csv"):
     open_as(page, url, "police")
     page.get_by_role("link", name=T("page_import")).click()
+    expect(page.get_by_role("heading", name=T("page_import"))).to_be_visible(timeout=60_000)
+    settled(page)
     page.locator('input[type="file"]').set_input_files(
         files=[{"name": name, "mimeType": mime, "buffer": data}]
     )
@@ -52,7 +54,12 @@ def test_a_meeting_list_gets_a_date_and_lists_the_ignored_column(app_url, page_a
     page.set_default_timeout(60_000)
     open_as(page, app_url, "police")
     page.get_by_role("link", name=T("page_import")).click()
-    page.get_by_role("radio", name=T("layer_problem_spots"), exact=True).check(force=True)
+    expect(page.get_by_role("heading", name=T("page_import"))).to_be_visible()
+    settled(page)
+    spots = page.get_by_role("radio", name=T("layer_problem_spots"), exact=True)
+    spots.check(force=True)
+    expect(spots).to_be_checked()
+    settled(page)  # the layer's rerun is over before the file goes in
     page.locator('input[type="file"]').set_input_files(
         files=[{"name": "dialog.csv", "mimeType": "text/csv", "buffer": MEETING}]
     )
