@@ -20,15 +20,12 @@ from contextlib import contextmanager
 import numpy as np
 
 from geo.store import _rtree
+from geo.store.common import quote
 
 BULK_ROWS = 5_000
 """From this many rows on, an insert suspends the per-row triggers."""
 INSERT_ROWS = 50_000
 """Rows turned into Python values and inserted at a time (bounds memory, not speed)."""
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _rebuild(rows: int, existing: int, ratio: int) -> bool:
@@ -63,7 +60,7 @@ def bulk_insert(conn: sqlite3.Connection, table: str, rows: int) -> Iterator[Bul
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)",
         [rtree, count],
     ).fetchall()
-    (before,) = conn.execute(f"SELECT coalesce(max(fid), 0) FROM {_quote(table)}").fetchone()
+    (before,) = conn.execute(f"SELECT coalesce(max(fid), 0) FROM {quote(table)}").fetchone()
     indexes = []
     if _rebuild(rows, before, 2):
         indexes = conn.execute(
@@ -72,9 +69,9 @@ def bulk_insert(conn: sqlite3.Connection, table: str, rows: int) -> Iterator[Bul
             [table],
         ).fetchall()
     for name, _ in saved:
-        conn.execute(f"DROP TRIGGER {_quote(name)}")
+        conn.execute(f"DROP TRIGGER {quote(name)}")
     for name, _ in indexes:
-        conn.execute(f"DROP INDEX {_quote(name)}")
+        conn.execute(f"DROP INDEX {quote(name)}")
     bulk = BulkInsert()
     yield bulk
     names = {name for name, _ in saved}
@@ -83,7 +80,7 @@ def bulk_insert(conn: sqlite3.Connection, table: str, rows: int) -> Iterator[Bul
     if count in names:
         conn.execute(
             "UPDATE gpkg_ogr_contents SET feature_count = "
-            f"(SELECT count(*) FROM {_quote(table)}) WHERE lower(table_name) = lower(?)",
+            f"(SELECT count(*) FROM {quote(table)}) WHERE lower(table_name) = lower(?)",
             [table],
         )
     if indexes:
@@ -97,16 +94,16 @@ def _fill_rtree(conn: sqlite3.Connection, table: str, before: int, bounds: np.nd
     index = "rtree_" + table + "_geom"
     fids = np.array(
         conn.execute(
-            f"SELECT fid FROM {_quote(table)} WHERE fid > ? ORDER BY fid", [before]
+            f"SELECT fid FROM {quote(table)} WHERE fid > ? ORDER BY fid", [before]
         ).fetchall(),
         dtype=np.int64,
     ).reshape(-1)
     present = ~np.isnan(bounds[:, 0])
     fids, bounds = fids[present], bounds[present]
-    (existing,) = conn.execute(f"SELECT count(*) FROM {_quote(index + '_rowid')}").fetchone()
+    (existing,) = conn.execute(f"SELECT count(*) FROM {quote(index + '_rowid')}").fetchone()
     if _rebuild(len(fids), existing, 4):
         old = np.array(
-            conn.execute(f"SELECT id, minx, miny, maxx, maxy FROM {_quote(index)}").fetchall(),
+            conn.execute(f"SELECT id, minx, miny, maxx, maxy FROM {quote(index)}").fetchall(),
             dtype=np.float64,
         ).reshape(-1, 5)
         ids = np.concatenate([old[:, 0].astype(np.int64), fids])
@@ -114,7 +111,7 @@ def _fill_rtree(conn: sqlite3.Connection, table: str, before: int, bounds: np.nd
         return
     minx, miny, maxx, maxy = bounds.T
     conn.executemany(
-        f"INSERT OR REPLACE INTO {_quote(index)} VALUES (?, ?, ?, ?, ?)",
+        f"INSERT OR REPLACE INTO {quote(index)} VALUES (?, ?, ?, ?, ?)",
         zip(fids.tolist(), minx.tolist(), maxx.tolist(), miny.tolist(), maxy.tolist(),
             strict=True),
     )  # fmt: skip

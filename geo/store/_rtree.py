@@ -19,12 +19,10 @@ import sqlite3
 
 import numpy as np
 
+from geo.store.common import quote
+
 CELL = np.dtype([("id", ">i8"), ("minx", ">f4"), ("maxx", ">f4"), ("miny", ">f4"), ("maxy", ">f4")])
 HEADER = 4  # bytes: depth (int16) and cell count (int16)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def float32_outwards(low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -65,7 +63,7 @@ def _blobs(cells: np.ndarray, counts: np.ndarray, size: int, depth: int) -> list
 def pack(conn: sqlite3.Connection, name: str, ids: np.ndarray, boxes: np.ndarray) -> None:
     """Replace the whole content of R*Tree ``name`` by entries ``ids`` with ``boxes``
     (``n x 4``: minx, miny, maxx, maxy in the table's units), inside the open transaction."""
-    node_t, rowid_t, parent_t = (_quote(f"{name}_{s}") for s in ("node", "rowid", "parent"))
+    node_t, rowid_t, parent_t = (quote(f"{name}_{s}") for s in ("node", "rowid", "parent"))
     (size,) = conn.execute(f"SELECT length(data) FROM {node_t} WHERE nodeno = 1").fetchone()
     per_node = min(51, (size - HEADER) // CELL.itemsize)  # RTREE_MAXCELLS is 51
     for table in (node_t, rowid_t, parent_t):

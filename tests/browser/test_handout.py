@@ -19,7 +19,7 @@ from geo.promise import commitments
 from geo.snapshot import load_snapshot
 from geo.store import GeoPackageStore
 from geo.tiers import public_view
-from tests.browser.conftest import open_as
+from tests.browser.conftest import open_as, settled
 
 pytestmark = pytest.mark.browser
 T = translator("sv")
@@ -65,9 +65,7 @@ def test_handout_renders_offline(demo_store, page_and_watch, tmp_path):
 
 def _settle(page) -> None:
     page.wait_for_timeout(500)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
-    )
+    settled(page, timeout=120_000)
     page.wait_for_timeout(300)
 
 

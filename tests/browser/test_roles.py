@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from geo.i18n import translator
 from geo.snapshot import load_snapshot
 from geo.store import GeoPackageStore
-from tests.browser.conftest import LOCKOUT_USER, open_as, sign_in
+from tests.browser.conftest import LOCKOUT_USER, open_as, settled, sign_in
 from tests.leaks import coordinates, decoded, exact_places, patrol_leaks
 
 pytestmark = pytest.mark.browser
@@ -69,9 +69,7 @@ def settle(page) -> None:
     """Wait until the app's script has finished running (a download button rendered by a
     run that a later run replaced points at a file that no longer exists)."""
     page.wait_for_timeout(500)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
-    )
+    settled(page, timeout=90_000)
     page.wait_for_timeout(500)
 
 
