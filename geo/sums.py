@@ -145,6 +145,18 @@ def sums_from_runs(runs: pd.DataFrame, dwell_s: float = DWELL_S) -> pd.DataFrame
     return out[SUM_COLUMNS]
 
 
+def added_sums(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Several :func:`sums_from_runs` results as one (rows of one area, day and kind
+    added up)."""
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame({c: [] for c in SUM_COLUMNS})
+    if len(parts) == 1:
+        return parts[0]
+    keys = SUM_COLUMNS[:3]
+    return pd.concat(parts).groupby(keys, sort=True)[SUM_COLUMNS[3:]].sum().reset_index()
+
+
 def day_text(day: np.ndarray) -> list[str]:
     """Local day numbers as ISO dates (``2018-05-03``)."""
     return [str(d) for d in np.asarray(day, dtype=np.int64).astype("datetime64[D]")]

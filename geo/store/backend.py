@@ -23,6 +23,10 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.areas import AreaIndex
 from geo.store.base import TimeRange
+from geo.store.common import quote
+
+UID_CHUNK = 500
+"""Uids bound per ``IN (...)`` list (SQLite allows 32,766 variables; short lists plan fast)."""
 
 
 @dataclass
@@ -76,6 +80,17 @@ class Backend(ABC):
         self, tx: Tx, table: str, frame: pd.DataFrame, geoms: np.ndarray | None = None
     ) -> None:
         """Insert every row of ``frame`` (stored form) into ``table``: the bulk path."""
+
+    def _uids_present(self, tx: Tx, table: str, uids: list[str]) -> list[str]:
+        """Which of ``uids`` are stored in ``table`` (its ``uid`` column), a few hundred
+        bound values per statement; backends with array parameters do it in fewer."""
+        found: list[str] = []
+        for start in range(0, len(uids), UID_CHUNK):
+            part = uids[start : start + UID_CHUNK]
+            marks = ", ".join("?" * len(part))
+            sql = f"SELECT uid FROM {quote(table)} WHERE uid IN ({marks})"
+            found += [row[0] for row in self._exec(tx, sql, part)]
+        return found
 
     def _bulk_insert(self, tx: Tx, table: str, rows: int) -> AbstractContextManager[Any]:
         """Around several :meth:`_insert` calls of about ``rows`` rows into ``table`` that

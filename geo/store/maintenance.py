@@ -14,7 +14,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.areas import AreaIndex
 from geo.crs import WGS84
-from geo.store.backend import Tx
+from geo.store.backend import UID_CHUNK, Tx
 from geo.store.common import (
     area_frame,
     areas_of,
@@ -24,7 +24,7 @@ from geo.store.common import (
     quote,
     stay_ends,
 )
-from geo.store.writes import _CHUNK, Writes, _uncapped
+from geo.store.writes import Writes, _uncapped
 from geo.sums import runs_from_fixes, sums_from_runs
 
 
@@ -40,8 +40,8 @@ class Maintenance(Writes):
         uids = presence["uid"].tolist()
         vague = set(presence.loc[municipality_level(presence), "uid"])
         uncapped = _uncapped(presence)
-        for start in range(0, len(uids), _CHUNK):
-            part = uids[start : start + _CHUNK]
+        for start in range(0, len(uids), UID_CHUNK):
+            part = uids[start : start + UID_CHUNK]
             marks = ", ".join("?" * len(part))
             fixes = self._fixes_where(tx, f"presence_uid IN ({marks})", part)
             fids = fixes.pop("fid").to_numpy()
@@ -104,13 +104,14 @@ class Maintenance(Writes):
                 [self._time_value(ended_before.tz_convert("UTC"))],
             )
             uids = old.loc[(old.geometry.geom_type == "LineString").to_numpy(), "uid"].tolist()
-            for start in range(0, len(uids), _CHUNK):
-                part = uids[start : start + _CHUNK]
+            for start in range(0, len(uids), UID_CHUNK):
+                part = uids[start : start + UID_CHUNK]
                 marks = ", ".join("?" * len(part))
                 fixes = self._fixes_where(tx, f"presence_uid IN ({marks})", part)
                 kept = stay_ends(fixes.drop(columns="fid"), anchors)
                 self._drop_fixes(tx, part)
-                self._write_fixes(tx, kept, np.ones(len(kept), dtype=bool))  # all area stays
+                sums = self._write_fixes(tx, kept, np.ones(len(kept), dtype=bool))  # area stays
+                self._add_sums(tx, sums, 1)
                 lines = kept.groupby("presence_uid", sort=False)[["lon", "lat"]].apply(
                     lambda g: shapely.linestrings(
                         np.r_[g.to_numpy(), g.to_numpy()[-1:]] if len(g) == 1 else g.to_numpy()

@@ -28,6 +28,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.crs import WGS84
 from geo.fixes import FIX_COLUMNS
 from geo.model import SCHEMAS
+from geo.store import _pg_bulk
 from geo.store import postgis_schema as ddl
 from geo.store.backend import Tx
 from geo.store.base import TimeRange
@@ -35,7 +36,7 @@ from geo.store.common import TIME_FMT, area_frame, as_multi, quote
 from geo.store.geography_ops import GeographyOps
 from geo.store.reads import Reads
 
-_BULK_ROWS = 200_000  # rows per COPY chunk
+_UID_ARRAY = 100_000  # uids bound as one array parameter
 _FIX_TYPES = {"presence_uid": str, "seq": "int64", "t": "int64", "lon": float, "lat": float}
 
 
@@ -205,12 +206,22 @@ class PostGISStore(GeographyOps, Reads):
         if geoms is not None:
             with_srid = shapely.set_srid(np.asarray(geoms, dtype=object), 4326)
             data["geom"] = shapely.to_wkb(with_srid, hex=True, include_srid=True)
-        names = ", ".join(quote(c) for c in data.columns)
-        statement = f"COPY {quote(table)} ({names}) FROM STDIN WITH (FORMAT csv)"
-        with tx.conn.cursor() as cur, cur.copy(statement.encode()) as copy:
-            for start in range(0, len(data), _BULK_ROWS):
-                part = data.iloc[start : start + _BULK_ROWS]
-                copy.write(part.to_csv(index=False, header=False, na_rep=""))
+        _pg_bulk.copy_rows(tx.conn, table, data)
+
+    @contextmanager
+    def _bulk_insert(self, tx: Tx, table: str, rows: int) -> Iterator[None]:
+        """Inserts of about ``rows`` rows into ``table`` until the block ends: B-trees
+        built once afterwards when the insert is large (:func:`_pg_bulk.bulk_insert`)."""
+        with _pg_bulk.bulk_insert(tx.conn, table, rows):
+            yield
+
+    def _uids_present(self, tx: Tx, table: str, uids: list[str]) -> list[str]:
+        found: list[str] = []
+        sql = f"SELECT uid FROM {quote(table)} WHERE uid = ANY(%b)".encode()  # binary: no escaping
+        for start in range(0, len(uids), _UID_ARRAY):
+            rows = tx.conn.execute(sql, [uids[start : start + _UID_ARRAY]]).fetchall()
+            found += [row[0] for row in rows]
+        return found
 
     def _select(
         self, tx: Tx, layer: str, where: str, params: Sequence[object]

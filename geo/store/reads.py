@@ -14,12 +14,11 @@ import shapely
 from geo.errors import NotFoundError
 from geo.fixes import FIX_COLUMNS
 from geo.model import SCHEMAS
-from geo.store.backend import Backend, Tx
+from geo.store.backend import UID_CHUNK, Backend, Tx
 from geo.store.base import TimeRange
 from geo.store.common import AUDIT_COLUMNS, FEED_LIMIT, Changes, quote
 from geo.sums import RUN_COLUMNS, SUM_COLUMNS
 
-_CHUNK = 500
 _RUN_TYPES: dict[str, object] = {
     "presence_uid": str,
     "seq": "int64",
@@ -139,8 +138,8 @@ class Reads(Backend):
         """The stored records among ``uids`` (missing ones: deleted), in stored order."""
         parts = []
         with self._read() as tx:
-            for start in range(0, max(len(uids), 1), _CHUNK):
-                part = uids[start : start + _CHUNK]
+            for start in range(0, max(len(uids), 1), UID_CHUNK):
+                part = uids[start : start + UID_CHUNK]
                 marks = ", ".join("?" * len(part)) or "NULL"
                 parts.append(self._select(tx, layer, f"WHERE uid IN ({marks})", part))
         if len(parts) == 1:
@@ -150,23 +149,15 @@ class Reads(Backend):
 
     def existing(self, layer: str, uids: list[str]) -> set[str]:
         """Which of ``uids`` are already stored in ``layer`` (duplicate detection)."""
-        found: set[str] = set()
         with self._read() as tx:
-            for start in range(0, len(uids), _CHUNK):
-                part = uids[start : start + _CHUNK]
-                marks = ", ".join("?" * len(part))
-                rows = self._exec(
-                    tx, f"SELECT uid FROM {quote(layer)} WHERE uid IN ({marks})", part
-                )
-                found |= {r[0] for r in rows}
-        return found
+            return set(self._uids_present(tx, layer, uids))
 
     def fixes_of(self, uids: list[str]) -> pd.DataFrame:
         """The fixes of presence records ``uids`` (columns as :meth:`fixes`)."""
         parts = [pd.DataFrame({c: [] for c in [*FIX_COLUMNS, "area_id"]})]
         with self._read() as tx:
-            for start in range(0, len(uids), _CHUNK):
-                part = uids[start : start + _CHUNK]
+            for start in range(0, len(uids), UID_CHUNK):
+                part = uids[start : start + UID_CHUNK]
                 marks = ", ".join("?" * len(part))
                 found = self._fixes_where(tx, f"presence_uid IN ({marks})", part)
                 parts.append(found.drop(columns="fid"))
@@ -180,8 +171,8 @@ class Reads(Backend):
         with self._read() as tx:
             if uids is None:
                 parts.append(self._bulk(tx, sql + " ORDER BY fid", [], RUN_COLUMNS, _RUN_TYPES))
-            for start in range(0, len(uids or []), _CHUNK):
-                part = (uids or [])[start : start + _CHUNK]
+            for start in range(0, len(uids or []), UID_CHUNK):
+                part = (uids or [])[start : start + UID_CHUNK]
                 marks = ", ".join("?" * len(part))
                 where = f" WHERE presence_uid IN ({marks}) ORDER BY fid"
                 parts.append(self._bulk(tx, sql + where, part, RUN_COLUMNS, _RUN_TYPES))

@@ -20,7 +20,7 @@ from geo.crs import WGS84
 from geo.errors import ConflictError, GeoError, NotFoundError, ValidationError
 from geo.fixes import fixes_from_presence
 from geo.model import SCHEMAS, LocationPrecision, validate
-from geo.store.backend import Backend, Tx
+from geo.store.backend import UID_CHUNK, Backend, Tx
 from geo.store.common import (
     AUDIT_COLUMNS,
     FEED_LIMIT,
@@ -32,9 +32,8 @@ from geo.store.common import (
     quote,
     record_values,
 )
-from geo.sums import SUM_COLUMNS, day_text, runs_from_fixes, sums_from_runs
+from geo.sums import SUM_COLUMNS, added_sums, day_text, runs_from_fixes, sums_from_runs
 
-_CHUNK = 500  # uids per IN (...) list
 ADD_SLICE = 100_000  # records prepared and written at a time (bounds an import's memory)
 _AUDIT_SQL = (
     f"INSERT INTO audit ({', '.join(quote(c) for c in AUDIT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -76,18 +75,18 @@ class Writes(Backend):
             fixes.loc[vague[rec], "area_id"] = None
         return fixes, _whole(clean)[rec]
 
-    def _write_fixes(self, tx: Tx, fixes: pd.DataFrame, whole: np.ndarray) -> None:
-        """Insert fixes with their runs (``whole``: per fix, gaps count in full), and add
-        their sums."""
+    def _write_fixes(self, tx: Tx, fixes: pd.DataFrame, whole: np.ndarray) -> pd.DataFrame:
+        """Insert fixes with their runs (``whole``: per fix, gaps count in full); return
+        their sums, for the caller to add (once per write)."""
         runs = runs_from_fixes(fixes, whole)
         self._insert(tx, "presence_fixes", fixes)
         self._insert(tx, "presence_runs", runs)
-        self._add_sums(tx, sums_from_runs(runs), 1)
+        return sums_from_runs(runs)
 
     def _drop_fixes(self, tx: Tx, uids: list[str]) -> None:
         """Delete the fixes and runs of records and subtract their sums."""
-        for start in range(0, len(uids), _CHUNK):
-            part = uids[start : start + _CHUNK]
+        for start in range(0, len(uids), UID_CHUNK):
+            part = uids[start : start + UID_CHUNK]
             marks = ", ".join("?" * len(part))
             runs = self._frame(
                 tx,
@@ -155,15 +154,17 @@ class Writes(Backend):
         now, uids = now_text(), clean["uid"].tolist()
         derived = ("presence_fixes", "presence_runs") if layer == "presence" else ()
         with self._write() as tx:
-            existing = self._existing_uids(tx, layer, uids)
+            existing = self._uids_present(tx, layer, uids)
             if existing:
                 raise ValidationError(layer, existing[0], "uid", "a record with this id exists")
+            sums = []
             with ExitStack() as bulks:  # one bulk insert per table across the slices
                 for table in (layer, "audit", *derived):
                     bulks.enter_context(self._bulk_insert(tx, table, len(clean)))
                 for start in range(0, len(clean), ADD_SLICE):
                     part = clean.iloc[start : start + ADD_SLICE]
-                    self._add_slice(tx, layer, part, index, now, user, vertex_times)
+                    sums.append(self._add_slice(tx, layer, part, index, now, user, vertex_times))
+            self._add_sums(tx, added_sums(sums), 1)
             self._changed(tx, layer, uids)
         return uids
 
@@ -176,8 +177,9 @@ class Writes(Backend):
         now: str,
         user: str,
         vertex_times: dict[str, np.ndarray] | None,
-    ) -> None:
-        """Write validated records with their areas, fixes, runs, sums and audit."""
+    ) -> pd.DataFrame:
+        """Write validated records with their areas, fixes, runs and audit; return the sums
+        of their presence (empty for other layers)."""
         stored = self._to_stored(layer, clean)
         stored["version"] = 1
         stored["created_utc"] = now
@@ -190,30 +192,19 @@ class Writes(Backend):
             area_ids[municipality_level(clean)] = None
             stored.insert(len(stored.columns) - 4, "area_id", area_ids)
         self._insert(tx, layer, stored, geoms)
+        sums = added_sums([])
         if layer == "presence" and index is not None:
             presence = gpd.GeoDataFrame(clean)
             times = None
             if vertex_times:
                 mine = set(presence["uid"])
                 times = {uid: t for uid, t in vertex_times.items() if uid in mine}
-            self._write_fixes(tx, *self._presence_fixes(presence, index, times))
+            sums = self._write_fixes(tx, *self._presence_fixes(presence, index, times))
         uids = stored["uid"].tolist()
         audit = pd.DataFrame({"ts_utc": now, "user": user, "action": "add", "layer": layer,
                               "uid": uids, "before": None, "after": None})  # fmt: skip
         self._insert(tx, "audit", audit)
-
-    def _existing_uids(self, tx: Tx, layer: str, uids: list[str]) -> list[str]:
-        found: list[str] = []
-        for start in range(0, len(uids), _CHUNK):
-            part = uids[start : start + _CHUNK]
-            marks = ", ".join("?" * len(part))
-            found += [
-                r[0]
-                for r in self._exec(
-                    tx, f"SELECT uid FROM {quote(layer)} WHERE uid IN ({marks})", part
-                )
-            ]
-        return found
+        return sums
 
     def _get(self, tx: Tx, layer: str, uid: str) -> gpd.GeoDataFrame | pd.DataFrame | None:
         frame = self._select(tx, layer, "WHERE uid = ?", [uid])
@@ -274,7 +265,7 @@ class Writes(Backend):
             )
             if layer == "presence" and ({"start", "end", "kind", "geometry"} & set(changes)):
                 self._drop_fixes(tx, [uid])
-                self._write_fixes(tx, *self._presence_fixes(clean, index))
+                self._add_sums(tx, self._write_fixes(tx, *self._presence_fixes(clean, index)), 1)
             before = {k: current[k].iloc[0] for k in changes if k != "geometry"}
             after = {k: v for k, v in changes.items() if k != "geometry"}
             if "geometry" in changes:
