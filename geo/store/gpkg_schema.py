@@ -31,7 +31,7 @@ _INDEXES = """
 CREATE INDEX IF NOT EXISTS fixes_t ON presence_fixes (t);
 CREATE INDEX IF NOT EXISTS fixes_uid ON presence_fixes (presence_uid);
 CREATE INDEX IF NOT EXISTS runs_uid ON presence_runs (presence_uid);
-CREATE INDEX IF NOT EXISTS runs_day ON presence_runs (day);
+DROP INDEX IF EXISTS runs_day;
 CREATE UNIQUE INDEX IF NOT EXISTS sums_key ON presence_sums (area_id, day, kind);
 CREATE INDEX IF NOT EXISTS presence_start ON presence ("start");
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);

@@ -92,7 +92,7 @@ CREATE TABLE IF NOT EXISTS presence_runs (
     t_first bigint NOT NULL, t_last bigint NOT NULL, seconds double precision NOT NULL,
     n integer NOT NULL, q bigint NOT NULL, r bigint NOT NULL);
 CREATE INDEX IF NOT EXISTS runs_uid ON presence_runs (presence_uid);
-CREATE INDEX IF NOT EXISTS runs_day ON presence_runs (day);
+DROP INDEX IF EXISTS runs_day;
 CREATE TABLE IF NOT EXISTS presence_sums (
     area_id text NOT NULL, day date NOT NULL, kind text NOT NULL,
     seconds double precision NOT NULL, fixes bigint NOT NULL, visits bigint NOT NULL,
