@@ -49,12 +49,16 @@ def hexbin(
     if x.size == 0:
         return pd.DataFrame({"q": [], "r": [], "value": [], "count": [], "geometry": []})
     q, r = hex_cells(x, y, size_m)
-    key = (q << 32) ^ (r & 0xFFFFFFFF)
-    uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    value = np.bincount(inverse, weights=weights)
-    first = np.zeros(uniq.size, dtype=np.int64)
-    first[inverse[::-1]] = np.arange(inverse.size)[::-1]
-    cq, cr = q[first], r[first]
+    key = (q << 32) | (r & 0xFFFFFFFF)  # one int64 per cell, ordered by (q, r)
+    codes, uniq = pd.factorize(key)  # by hashing: O(n), where sorting every key is not
+    order = np.argsort(uniq)  # cells in key order, as np.unique gives them
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    inverse = rank[codes]
+    counts = np.bincount(inverse, minlength=order.size)
+    value = np.bincount(inverse, weights=weights, minlength=order.size)
+    cells = uniq[order]
+    cq, cr = cells >> 32, (cells & 0xFFFFFFFF).astype(np.uint32).view(np.int32).astype(np.int64)
     return pd.DataFrame(
         {
             "q": cq,

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import shapely
 
 from geo.aggregate import hex_cells, hexbin, simplify_tracks
@@ -55,3 +56,21 @@ def test_simplify_tracks_leaves_out_single_fix_records():
     recs, lines = simplify_tracks(lon, lat, np.array([0, 0, 1, 2, 2]), 10.0)
     assert recs.tolist() == [0, 2]
     assert [shapely.get_num_coordinates(g) for g in lines] == [2, 2]
+
+
+def test_hexbin_cells_in_every_quadrant_come_out_once_and_summed():
+    """Cells left of and below the origin (negative q and r) keep their sign, come out
+    once each, and carry the sums of exactly their points."""
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(-5_000, 5_000, 20_000), rng.uniform(-5_000, 5_000, 20_000)
+    w = rng.random(20_000)
+    bins = hexbin(x, y, w, size_m=250.0)
+    q, r = hex_cells(x, y, 250.0)
+    assert (bins["q"] < 0).any() and (bins["r"] < 0).any()
+    cells = list(zip(bins["q"], bins["r"], strict=True))
+    assert len(cells) == len(set(cells)) == len(set(zip(q.tolist(), r.tolist(), strict=True)))
+    assert set(cells) == set(zip(q.tolist(), r.tolist(), strict=True))
+    for i in rng.choice(len(bins), 20, replace=False):
+        mine = (q == bins["q"].iloc[i]) & (r == bins["r"].iloc[i])
+        assert bins["count"].iloc[i] == mine.sum()
+        assert bins["value"].iloc[i] == pytest.approx(w[mine].sum())
