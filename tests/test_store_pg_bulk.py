@@ -127,3 +127,50 @@ def test_a_failed_large_import_leaves_nothing(pg_store, monkeypatch):
         commit(pg_store, result, user="bulk")
     assert schema_objects(pg_store) == before
     assert pg_store.query("presence").empty and pg_store.fixes().empty
+
+
+def test_the_copy_writer_sends_in_order_and_stops_at_the_first_failure(pg_store):
+    """Jobs land in the order given; a failing job's error is raised (not a later job's),
+    so the caller rolls back."""
+    options = f"-c search_path={pg_store.schema},public"
+    with psycopg.connect(pg_store.conninfo, options=options) as conn:
+        conn.execute("CREATE TEMP TABLE seen (n bigint NOT NULL)")
+        with _pg_bulk.copy_writer(conn) as writer:
+            for n in range(6):
+                writer.submit("seen", pd.DataFrame({"n": [n, n]}))
+        assert [r[0] for r in conn.execute("SELECT n FROM seen")] == [
+            0,
+            0,
+            1,
+            1,
+            2,
+            2,
+            3,
+            3,
+            4,
+            4,
+            5,
+            5,
+        ]
+        conn.commit()
+        failing = pd.DataFrame({"n": pd.array([None], dtype="Int64")})
+        with pytest.raises(psycopg.errors.NotNullViolation), _pg_bulk.copy_writer(conn) as writer:  # noqa: PT012
+            writer.submit("seen", pd.DataFrame({"n": [7]}))
+            writer.submit("seen", failing)  # the first failure is the one raised
+            writer.submit("seen", pd.DataFrame({"n": [8]}))
+        conn.rollback()
+        assert conn.execute("SELECT count(*) FROM seen WHERE n >= 7").fetchone() == (0,)
+
+
+def test_a_failure_while_rows_are_queued_stops_the_writer_first(pg_store):
+    """The block's own failure is raised, after the writer has stopped: the connection is
+    free for the rollback."""
+    options = f"-c search_path={pg_store.schema},public"
+    with psycopg.connect(pg_store.conninfo, options=options) as conn:
+        conn.execute("CREATE TEMP TABLE seen (n bigint)")
+        conn.commit()
+        with pytest.raises(KeyError), _pg_bulk.copy_writer(conn) as writer:  # noqa: PT012
+            writer.submit("seen", pd.DataFrame({"n": np.arange(50_000)}))
+            raise KeyError("prepared rows were wrong")
+        conn.rollback()
+        assert conn.execute("SELECT count(*) FROM seen").fetchone() == (0,)

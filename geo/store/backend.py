@@ -37,6 +37,7 @@ class Tx:
     conn: Any
     version: int = 0
     bulks: dict[str, Any] = field(default_factory=dict)  # table -> its open bulk insert
+    writer: Any = None  # a backend's background writer while :meth:`Backend._pipelined`
 
 
 class Backend(ABC):
@@ -80,6 +81,12 @@ class Backend(ABC):
         self, tx: Tx, table: str, frame: pd.DataFrame, geoms: np.ndarray | None = None
     ) -> None:
         """Insert every row of ``frame`` (stored form) into ``table``: the bulk path."""
+
+    def _pipelined(self, tx: Tx) -> AbstractContextManager[Any]:
+        """Around a run of :meth:`_insert` calls and nothing else on ``tx``: a backend may
+        send the rows from a thread of its own meanwhile; on leaving the block every row
+        is in (or its failure raised). Plain inserts by default."""
+        return nullcontext()
 
     def _uids_present(self, tx: Tx, table: str, uids: list[str]) -> list[str]:
         """Which of ``uids`` are stored in ``table`` (its ``uid`` column), a few hundred

@@ -206,7 +206,21 @@ class PostGISStore(GeographyOps, Reads):
         if geoms is not None:
             with_srid = shapely.set_srid(np.asarray(geoms, dtype=object), 4326)
             data["geom"] = shapely.to_wkb(with_srid, hex=True, include_srid=True)
-        _pg_bulk.copy_rows(tx.conn, table, data)
+        if tx.writer is not None:
+            tx.writer.submit(table, data)
+        else:
+            _pg_bulk.copy_rows(tx.conn, table, data)
+
+    @contextmanager
+    def _pipelined(self, tx: Tx) -> Iterator[None]:
+        """Rows go through ``COPY`` from a thread of their own (:class:`_pg_bulk.CopyWriter`)
+        while the caller prepares the next ones."""
+        with _pg_bulk.copy_writer(tx.conn) as writer:
+            tx.writer = writer
+            try:
+                yield
+            finally:
+                tx.writer = None
 
     @contextmanager
     def _bulk_insert(self, tx: Tx, table: str, rows: int) -> Iterator[None]:

@@ -161,6 +161,7 @@ class Writes(Backend):
             with ExitStack() as bulks:  # one bulk insert per table across the slices
                 for table in (layer, "audit", *derived):
                     bulks.enter_context(self._bulk_insert(tx, table, len(clean)))
+                bulks.enter_context(self._pipelined(tx))  # left first: rows in, then indexes
                 for start in range(0, len(clean), ADD_SLICE):
                     part = clean.iloc[start : start + ADD_SLICE]
                     sums.append(self._add_slice(tx, layer, part, index, now, user, vertex_times))
