@@ -34,7 +34,7 @@ from geo.store.backend import Tx
 from geo.store.base import TimeRange
 from geo.store.common import TIME_FMT, area_frame, as_multi, quote
 from geo.store.geography_ops import GeographyOps
-from geo.store.reads import Reads
+from geo.store.reads import METRES_PER_DEGREE, Reads
 
 _UID_ARRAY = 100_000  # uids bound as one array parameter
 _FIX_TYPES = {"presence_uid": str, "seq": "int64", "t": "int64", "lon": float, "lat": float}
@@ -238,8 +238,9 @@ class PostGISStore(GeographyOps, Reads):
         return found
 
     def _select(
-        self, tx: Tx, layer: str, where: str, params: Sequence[object]
+        self, tx: Tx, layer: str, where: str, params: Sequence[object], geom: str = "geom"
     ) -> gpd.GeoDataFrame | pd.DataFrame:
+        """Rows of a record layer; ``geom``: the SQL expression read as their geometry."""
         schema = SCHEMAS[layer]
         cols = ["uid"]
         for f in schema.fields:
@@ -254,7 +255,7 @@ class PostGISStore(GeographyOps, Reads):
             )
         cols.append("updated_by")
         if schema.spatial:
-            cols.append("ST_AsBinary(geom) AS geom")
+            cols.append(f"ST_AsBinary({geom}) AS geom")
         frame = self._frame(
             tx, f"SELECT {', '.join(cols)} FROM {quote(layer)} {where} ORDER BY fid", params
         )
@@ -271,6 +272,18 @@ class PostGISStore(GeographyOps, Reads):
         wkb = frame.pop("geom").tolist()
         geoms = shapely.from_wkb(np.array([None if b is None else bytes(b) for b in wkb]))
         return gpd.GeoDataFrame(frame, geometry=geoms, crs=WGS84)
+
+    def _select_simplified(
+        self, tx: Tx, layer: str, where: str, params: list[object], tolerance_m: float
+    ) -> gpd.GeoDataFrame:
+        """Lines simplified by PostGIS (Douglas-Peucker in degrees, as
+        :func:`geo.store.reads.simplified`), so full tracks never leave the database."""
+        degrees = float(tolerance_m) / METRES_PER_DEGREE  # a number of ours, not user text
+        simple = (
+            "CASE WHEN ST_GeometryType(geom) = 'ST_LineString' "
+            f"THEN ST_Simplify(geom, {degrees!r}, true) ELSE geom END"
+        )
+        return self._select(tx, layer, where, params, geom=simple)  # type: ignore[return-value]
 
     def _to_stored(self, layer: str, clean: pd.DataFrame) -> pd.DataFrame:
         out = pd.DataFrame(clean.drop(columns="geometry", errors="ignore")).copy()
