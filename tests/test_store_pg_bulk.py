@@ -4,6 +4,8 @@ failed import that leaves every index, constraint and row as it was."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import psycopg
@@ -12,6 +14,7 @@ import pytest
 from geo.imports import commit
 from geo.imports.files import prepare_file
 from geo.store import _pg_bulk
+from geo.store._writer import background_writer
 from tests.test_imports_commit import patrols
 
 
@@ -129,35 +132,25 @@ def test_a_failed_large_import_leaves_nothing(pg_store, monkeypatch):
     assert pg_store.query("presence").empty and pg_store.fixes().empty
 
 
-def test_the_copy_writer_sends_in_order_and_stops_at_the_first_failure(pg_store):
+def _rows(conn, *values) -> partial:
+    """A job copying ``values`` into the temporary table ``seen``."""
+    return partial(_pg_bulk.copy_rows, conn, "seen", pd.DataFrame({"n": pd.array(values, "Int64")}))
+
+
+def test_the_writer_copies_in_order_and_raises_the_first_failure(pg_store):
     """Jobs land in the order given; a failing job's error is raised (not a later job's),
     so the caller rolls back."""
-    options = f"-c search_path={pg_store.schema},public"
-    with psycopg.connect(pg_store.conninfo, options=options) as conn:
+    with psycopg.connect(pg_store.conninfo) as conn:
         conn.execute("CREATE TEMP TABLE seen (n bigint NOT NULL)")
-        with _pg_bulk.copy_writer(conn) as writer:
+        with background_writer() as writer:
             for n in range(6):
-                writer.submit("seen", pd.DataFrame({"n": [n, n]}))
-        assert [r[0] for r in conn.execute("SELECT n FROM seen")] == [
-            0,
-            0,
-            1,
-            1,
-            2,
-            2,
-            3,
-            3,
-            4,
-            4,
-            5,
-            5,
-        ]
+                writer.submit(_rows(conn, n, n))
+        assert [r[0] for r in conn.execute("SELECT n FROM seen")] == sorted([*range(6)] * 2)
         conn.commit()
-        failing = pd.DataFrame({"n": pd.array([None], dtype="Int64")})
-        with pytest.raises(psycopg.errors.NotNullViolation), _pg_bulk.copy_writer(conn) as writer:  # noqa: PT012
-            writer.submit("seen", pd.DataFrame({"n": [7]}))
-            writer.submit("seen", failing)  # the first failure is the one raised
-            writer.submit("seen", pd.DataFrame({"n": [8]}))
+        with pytest.raises(psycopg.errors.NotNullViolation), background_writer() as writer:  # noqa: PT012
+            writer.submit(_rows(conn, 7))
+            writer.submit(_rows(conn, None))  # the first failure: the one raised
+            writer.submit(_rows(conn, 8))
         conn.rollback()
         assert conn.execute("SELECT count(*) FROM seen WHERE n >= 7").fetchone() == (0,)
 
@@ -165,12 +158,11 @@ def test_the_copy_writer_sends_in_order_and_stops_at_the_first_failure(pg_store)
 def test_a_failure_while_rows_are_queued_stops_the_writer_first(pg_store):
     """The block's own failure is raised, after the writer has stopped: the connection is
     free for the rollback."""
-    options = f"-c search_path={pg_store.schema},public"
-    with psycopg.connect(pg_store.conninfo, options=options) as conn:
+    with psycopg.connect(pg_store.conninfo) as conn:
         conn.execute("CREATE TEMP TABLE seen (n bigint)")
         conn.commit()
-        with pytest.raises(KeyError), _pg_bulk.copy_writer(conn) as writer:  # noqa: PT012
-            writer.submit("seen", pd.DataFrame({"n": np.arange(50_000)}))
+        with pytest.raises(KeyError), background_writer() as writer:  # noqa: PT012
+            writer.submit(_rows(conn, *range(50_000)))
             raise KeyError("prepared rows were wrong")
         conn.rollback()
         assert conn.execute("SELECT count(*) FROM seen").fetchone() == (0,)

@@ -14,8 +14,6 @@ against readers until the transaction ends: other app servers wait for such an i
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -91,60 +89,3 @@ def bulk_insert(conn: Any, table: str, rows: int) -> Iterator[None]:
         conn.execute(add.encode())
     for _, sql in indexes:
         conn.execute(sql.encode())
-
-
-class CopyWriter:
-    """``COPY`` jobs run one after another by a thread of their own on ``conn``, so the
-    caller prepares the next rows while the server takes in the last ones (two cores busy
-    instead of one). At most ``ahead`` jobs wait (bounds memory). While it is open, only
-    the writer uses ``conn``; :meth:`close` waits for every job and raises the first
-    failure, after which no later job runs."""
-
-    def __init__(self, conn: Any, ahead: int = 4) -> None:
-        self.conn = conn
-        self._jobs: queue.Queue[tuple[str, pd.DataFrame] | None] = queue.Queue(ahead)
-        self._error: BaseException | None = None
-        self._cancelled = False
-        self._thread = threading.Thread(target=self._run, name="copy-writer", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            if self._error is None and not self._cancelled:
-                try:
-                    copy_rows(self.conn, *job)
-                except BaseException as exc:  # handed to the caller by submit/close
-                    self._error = exc
-
-    def submit(self, table: str, frame: pd.DataFrame) -> None:
-        """Queue ``frame``'s rows for ``table`` (raises an earlier job's failure)."""
-        if self._error is not None:
-            raise self._error
-        self._jobs.put((table, frame))
-
-    def close(self) -> None:
-        """Wait for the queued jobs; raise the first failure."""
-        self._jobs.put(None)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-    def cancel(self) -> None:
-        """Skip the jobs still queued and wait for the one running (its failure, if any,
-        is dropped: the caller has its own to report)."""
-        self._cancelled = True
-        self._jobs.put(None)
-        self._thread.join()
-
-
-@contextmanager
-def copy_writer(conn: Any) -> Iterator[CopyWriter]:
-    """A :class:`CopyWriter` for the block; if the block fails, the jobs still queued are
-    skipped and the writer stopped before the failure goes on (to the rollback)."""
-    writer = CopyWriter(conn)
-    try:
-        yield writer
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.close()

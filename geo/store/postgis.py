@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import geopandas as gpd
@@ -30,6 +31,7 @@ from geo.fixes import FIX_COLUMNS
 from geo.model import SCHEMAS
 from geo.store import _pg_bulk
 from geo.store import postgis_schema as ddl
+from geo.store._writer import background_writer
 from geo.store.backend import Tx
 from geo.store.base import TimeRange
 from geo.store.common import TIME_FMT, area_frame, as_multi, quote
@@ -206,16 +208,16 @@ class PostGISStore(GeographyOps, Reads):
         if geoms is not None:
             with_srid = shapely.set_srid(np.asarray(geoms, dtype=object), 4326)
             data["geom"] = shapely.to_wkb(with_srid, hex=True, include_srid=True)
-        if tx.writer is not None:
-            tx.writer.submit(table, data)
+        if tx.writer is not None:  # COPY from the writer's thread (geo.store._writer)
+            tx.writer.submit(partial(_pg_bulk.copy_rows, tx.conn, table, data))
         else:
             _pg_bulk.copy_rows(tx.conn, table, data)
 
     @contextmanager
     def _pipelined(self, tx: Tx) -> Iterator[None]:
-        """Rows go through ``COPY`` from a thread of their own (:class:`_pg_bulk.CopyWriter`)
-        while the caller prepares the next ones."""
-        with _pg_bulk.copy_writer(tx.conn) as writer:
+        """Rows go through ``COPY`` from a thread of their own while the caller prepares
+        the next ones: the server and Python each keep a core busy."""
+        with background_writer() as writer:
             tx.writer = writer
             try:
                 yield
