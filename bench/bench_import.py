@@ -123,7 +123,7 @@ def measured(args: list[str], cwd: Path) -> tuple[float, float, float, str]:
 def ours(kind: str, file: Path, tmp: Path, pg: str | None = None) -> dict[str, object]:
     script = str(Path(__file__).resolve())
     schema = f"bench_{kind}_{file.stem.replace('-', '_')}"
-    store = f"{pg}#{schema}" if pg else str(tmp / f"ours-{kind}.gpkg")
+    store = f"{pg}#{schema}" if pg else str(tmp / f"ours-{kind}-{file.stem}.gpkg")  # a new one each
     _, cpu, peak, out = measured([sys.executable, script, "--child", kind, str(file), store], ROOT)
     figures = json.loads(out.strip().splitlines()[-1])
     figures.update(cpu_total=cpu, peak_mb=peak)
