@@ -68,9 +68,9 @@ def test_csv_reads_back_exactly(pg_store):
 
 
 def _table_indexes(conn, table: str) -> set[str]:
-    return {
-        r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
-    }
+    """The index names of ``table`` in the connection's own schema (others share names)."""
+    sql = "SELECT indexname FROM pg_indexes WHERE tablename = %s AND schemaname = current_schema()"
+    return {r[0] for r in conn.execute(sql, [table])}
 
 
 def test_large_inserts_build_indexes_afterwards_small_ones_keep_them(pg_store):

@@ -4,7 +4,7 @@ insert at least half doubles the table.
 
 Keeping an index up to date costs random page visits (and their WAL) per row; building it
 afterwards is one sort. Measured on the test cluster (128 MB shared buffers), a 1,000,000-row
-patrol import: the rows' ``COPY`` 64 s with every index kept, 21 s without, plus 11 s to
+patrol import: the rows' ``COPY`` 64 s with every index kept, 19 s without, plus 11 s to
 build them again (issue 14; ``bench/bench_import.py --postgis``). The primary keys stay
 (their keys only grow). Everything happens in the caller's transaction, so a failure leaves
 the table, its indexes and constraints as they were. Dropping an index locks the table

@@ -1,7 +1,7 @@
 """A write transaction's inserts run by a thread of their own, in order, while the caller
-prepares the next rows: the database (PostgreSQL's server process, or SQLite's C code,
-which lets go of Python's lock while it writes) and Python then keep two cores busy
-instead of one in turn.
+prepares the next rows: PostgreSQL's server process and Python then keep two cores busy
+instead of one in turn (the GeoPackage does not use it: there the rows' Python values need
+the interpreter's lock as much as the preparation does).
 
 While a :class:`Writer` is open only its thread uses the transaction's connection; at
 most ``ahead`` jobs wait (bounds memory). A failing job's error is raised to the caller at

@@ -226,8 +226,9 @@ class PostGISStore(GeographyOps, Reads):
 
     @contextmanager
     def _bulk_insert(self, tx: Tx, table: str, rows: int) -> Iterator[None]:
-        """Inserts of about ``rows`` rows into ``table`` until the block ends: B-trees
-        built once afterwards when the insert is large (:func:`_pg_bulk.bulk_insert`)."""
+        """Inserts of about ``rows`` rows into ``table`` until the block ends: indexes and
+        UNIQUE constraints built once afterwards when the insert is large
+        (:func:`_pg_bulk.bulk_insert`)."""
         with _pg_bulk.bulk_insert(tx.conn, table, rows):
             yield
 
