@@ -160,9 +160,13 @@ def sign_in(page, role: str | None, *, password: str | None = None, user: str | 
     secret_field.press("Enter")  # submits the form with both values committed
 
 
-def settled(page, timeout: float = 90_000) -> None:
+def settled(page, timeout: float = 90_000, *, start_ms: float = 0) -> None:
     """Wait until the app's script run is over (Streamlit's running indicator gone), so
-    the next action does not race a rerun that re-draws the widget it acts on."""
+    the next action does not race a rerun that re-draws the widget it acts on.
+    ``start_ms``: first give the rerun that the last click asked for time to begin (its
+    indicator shows only once the server has started it)."""
+    if start_ms:
+        page.wait_for_timeout(start_ms)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )

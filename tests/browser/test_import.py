@@ -59,7 +59,7 @@ def test_a_meeting_list_gets_a_date_and_lists_the_ignored_column(app_url, page_a
     spots = page.get_by_role("radio", name=T("layer_problem_spots"), exact=True)
     spots.check(force=True)
     expect(spots).to_be_checked()
-    settled(page)  # the layer's rerun is over before the file goes in
+    settled(page, start_ms=1_000)  # the layer's rerun is over before the file goes in
     page.locator('input[type="file"]').set_input_files(
         files=[{"name": "dialog.csv", "mimeType": "text/csv", "buffer": MEETING}]
     )
