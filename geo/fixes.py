@@ -86,3 +86,31 @@ def fixes_from_presence(
     fixes.insert(0, "presence_uid", presence["uid"].to_numpy()[fixes["rec"].to_numpy()])
     fixes["kind"] = presence["kind"].to_numpy()[fixes["rec"].to_numpy()]
     return fixes.reset_index(drop=True)[[*FIX_COLUMNS, *(["rec"] if with_record else [])]]
+
+
+POINT_COLUMNS = ["presence_uid", "kind", "t0", "t1", "lon", "lat", "area_id"]
+"""A point presence as :func:`point_fixes` reads it: its uid and kind, start and end (UTC
+epoch seconds), position (degrees) and area."""
+
+
+def point_fixes(points: pd.DataFrame) -> pd.DataFrame:
+    """The two fixes of each point presence (:data:`POINT_COLUMNS`), start then end, in the
+    records' order: what :func:`fixes_from_presence` gives for points, with the record's
+    area. Stores keep these implied by the record instead of writing them."""
+    n = len(points)
+    at = np.repeat(np.arange(n), 2)
+    times = np.column_stack(
+        [points["t0"].to_numpy(dtype=np.int64), points["t1"].to_numpy(dtype=np.int64)]
+    )
+    return pd.DataFrame(
+        {
+            "presence_uid": points["presence_uid"].to_numpy(dtype=object)[at],
+            "seq": np.tile(np.array([0, 1], dtype=np.int64), n),
+            "t": times.ravel(),
+            "lon": points["lon"].to_numpy(dtype=float)[at],
+            "lat": points["lat"].to_numpy(dtype=float)[at],
+            "kind": points["kind"].to_numpy(dtype=object)[at],
+            "area_id": points["area_id"].astype(object).where(points["area_id"].notna(), None)
+            .to_numpy(dtype=object)[at],
+        }
+    )  # fmt: skip

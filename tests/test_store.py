@@ -16,7 +16,7 @@ from geo.demo import build_demo_year
 from geo.errors import ConflictError, NotFoundError, ValidationError
 from geo.store import GeoPackageStore, TimeRange
 from tests.conftest import ROOT, shared_file, store_location
-from tests.factories import DIO, presence, spot, track, ts
+from tests.factories import DIO, LIATORP, presence, spot, track, ts
 
 
 @pytest.fixture
@@ -47,6 +47,60 @@ def test_presence_round_trip_with_area_and_fixes(store):
         "dio",
         "liatorp",
     ]
+
+
+def _fix_rows(store) -> list[str]:
+    with store._read() as tx:
+        return [row[0] for row in store._exec(tx, "SELECT presence_uid FROM presence_fixes")]
+
+
+def test_a_points_fixes_are_implied_by_the_record_not_stored(store):
+    """A point presence's fixes (its start and its end, at its position, in its area) are
+    no rows of their own: every read derives them from the record, alike on both
+    backends, the same as the writer computes them for the runs and sums."""
+    uids = store.add("presence", pd.concat([presence(), track()], ignore_index=True))
+    assert sorted(set(_fix_rows(store))) == [uids[1]]  # only the track's vertices
+    start, end = ts("2018-05-03 14:30"), ts("2018-05-03 15:30")
+    point = store.fixes().set_index("presence_uid").loc[[uids[0]]]
+    assert point["seq"].tolist() == [0, 1]
+    assert point["t"].tolist() == [int(start.timestamp()), int(end.timestamp())]
+    assert point["lon"].tolist() == [LIATORP[0]] * 2 and point["lat"].tolist() == [LIATORP[1]] * 2
+    assert point["kind"].tolist() == ["traffic_control"] * 2
+    assert point["area_id"].tolist() == ["liatorp"] * 2
+    # a period holding the start only gives the start; fixes_of gives the record's own
+    half = store.fixes(TimeRange(start - pd.Timedelta(minutes=5), start + pd.Timedelta(minutes=5)))
+    assert half[["presence_uid", "seq"]].values.tolist() == [[uids[0], 0]]
+    of = store.fixes_of([uids[0]])
+    assert of.values.tolist() == point.reset_index()[list(of.columns)].values.tolist()
+    assert store.fixes_of(uids)["presence_uid"].tolist() == sorted(uids[:1] * 2 + uids[1:] * 3)
+    assert store.sums()["fixes"].sum() == 5  # the runs and sums count every fix
+
+
+def test_a_store_with_stored_point_fixes_drops_them_once_when_opened(store):
+    """Stores written before point fixes were implied hold them as rows; opening such a
+    store deletes them once, so every fix is read once and the sums stay as they were."""
+    from geo.store import open_store
+    from geo.store.common import IMPLIED_FIXES
+
+    uids = store.add("presence", pd.concat([presence(), track()], ignore_index=True))
+    every, sums = store.fixes(), store.sums()
+    with store._write(bump=False) as tx:  # as the older version wrote them
+        old = every[every["presence_uid"] == uids[0]]
+        store._insert(tx, "presence_fixes", old.reset_index(drop=True))
+        store._exec(tx, "DELETE FROM meta WHERE key = ?", [IMPLIED_FIXES])
+    assert len(store.fixes()) == len(every) + 2  # read twice before the migration
+    location, schema = store_location(store)
+    again = open_store(location, schema=schema)
+    try:
+        assert sorted(set(_fix_rows(again))) == [uids[1]]
+        pd.testing.assert_frame_equal(again.fixes(), every)
+        pd.testing.assert_frame_equal(again.sums(), sums)
+        again.add("presence", presence(start=ts("2018-05-04 10:00"), end=ts("2018-05-04 11:00")))
+        third = open_store(location, schema=schema)  # the migration ran once: nothing new
+        assert sorted(set(_fix_rows(third))) == [uids[1]] and len(third.fixes()) == 7
+        third.close()
+    finally:
+        again.close()
 
 
 @pytest.mark.parametrize("layer", ["problem_spots", "roads", "dialogues", "activities", "promises"])

@@ -151,7 +151,18 @@ class Backend(ABC):
 
     @abstractmethod
     def _fixes_where(self, tx: Tx | None, where: str, params: Sequence[object]) -> pd.DataFrame:
-        """Presence fixes matching a WHERE fragment, by record then sequence."""
+        """Stored presence fixes (tracks') matching a WHERE fragment, by record then
+        sequence, with their ``fid``."""
+
+    @abstractmethod
+    def _stored_fixes(self, period: TimeRange | None) -> pd.DataFrame:
+        """Every stored fix (tracks'; ``FIX_COLUMNS`` and ``area_id``) with ``t`` in
+        ``period``, in insertion order."""
+
+    @abstractmethod
+    def _point_rows(self, tx: Tx, where: str, params: Sequence[object]) -> pd.DataFrame:
+        """The point presence records matching a WHERE fragment on ``presence``, as
+        :data:`geo.fixes.POINT_COLUMNS` (times UTC epoch seconds), in insertion order."""
 
     def _bulk(
         self, tx: Tx, sql: str, params: Sequence[object], names: list[str], dtypes: dict

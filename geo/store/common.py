@@ -16,6 +16,7 @@ import shapely
 
 from geo.areas import AreaIndex
 from geo.crs import WGS84
+from geo.fixes import FIX_COLUMNS
 from geo.model import SCHEMAS
 
 META = ["version", "created_utc", "updated_utc", "updated_by"]
@@ -81,6 +82,29 @@ def areas_of(index: AreaIndex, geoms: np.ndarray) -> np.ndarray:
     first = np.where(shapely.get_type_id(geoms) == 0, geoms, first)
     xy = shapely.get_coordinates(first)
     return index.assign(xy[:, 0], xy[:, 1])
+
+
+IMPLIED_FIXES = "point_fixes_implied"
+"""Meta key set once a store no longer holds rows for the fixes of point presence."""
+
+_FIX_TYPES: dict[str, str] = {"seq": "int64", "t": "int64", "lon": "float64", "lat": "float64"}
+
+
+def joined_fixes(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Fix frames one after the other, typed alike (text as Python objects, None for
+    missing) whether or not a part is empty."""
+    columns = [*FIX_COLUMNS, "area_id"]
+    parts = [p[columns] for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame({c: pd.Series([], dtype=_FIX_TYPES.get(c, object)) for c in columns})
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    for column in columns:
+        if column in _FIX_TYPES:
+            out[column] = out[column].astype(_FIX_TYPES[column])
+        else:
+            values = out[column].astype(object)
+            out[column] = values.where(values.notna(), None)
+    return out
 
 
 def stay_ends(fixes: pd.DataFrame, anchors: dict[str, tuple[float, float]]) -> pd.DataFrame:

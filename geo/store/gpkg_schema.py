@@ -11,13 +11,16 @@ import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo.crs import WGS84
 from geo.model import SCHEMAS
-from geo.store.common import AUDIT_COLUMNS, META, area_frame, quote
+from geo.store import _gpkg_blob as blob
+from geo.store.common import AUDIT_COLUMNS, IMPLIED_FIXES, META, area_frame, quote
 
 _DTYPES = {
     "text": str,
@@ -127,6 +130,7 @@ def create(
     pyogrio.write_dataframe(_columns({c: "str" for c in AUDIT_COLUMNS}), tmp, layer="audit")
     with sqlite3.connect(tmp) as conn:
         conn.executescript(_INDEXES)
+        conn.execute("INSERT INTO meta VALUES (?, 1)", [IMPLIED_FIXES])
         for layer in SCHEMAS:
             conn.execute(f"CREATE UNIQUE INDEX {quote(layer + '_uid')} ON {quote(layer)} (uid)")
     tmp.replace(path)
@@ -163,4 +167,21 @@ def migrate(path: Path) -> bool:
             pyogrio.write_dataframe(_columns(spec), path, layer=name)
     with sqlite3.connect(path) as conn:
         conn.executescript(_INDEXES)
+        _drop_point_fixes(conn)
     return fresh
+
+
+def _drop_point_fixes(conn: sqlite3.Connection) -> None:
+    """Files written before a point presence's fixes were implied by the record (issue
+    14) hold them as rows: delete those once, in the caller's transaction."""
+    if conn.execute("SELECT 1 FROM meta WHERE key = ?", [IMPLIED_FIXES]).fetchone():
+        return
+    rows = conn.execute("SELECT uid, geom FROM presence").fetchall()
+    if rows:
+        geoms = blob.decode([geom for _, geom in rows])
+        points = np.flatnonzero(shapely.get_type_id(geoms) == 0)
+        conn.execute("CREATE TEMP TABLE implied (uid TEXT PRIMARY KEY)")
+        conn.executemany("INSERT INTO temp.implied VALUES (?)", ((rows[i][0],) for i in points))
+        conn.execute("DELETE FROM presence_fixes WHERE presence_uid IN (SELECT uid FROM implied)")
+        conn.execute("DROP TABLE temp.implied")
+    conn.execute("INSERT INTO meta VALUES (?, 1)", [IMPLIED_FIXES])

@@ -14,11 +14,13 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.areas import AreaIndex
 from geo.crs import WGS84
+from geo.fixes import point_fixes
 from geo.store.backend import UID_CHUNK, Tx
 from geo.store.common import (
     area_frame,
     areas_of,
     as_multi,
+    joined_fixes,
     municipality_level,
     now_text,
     quote,
@@ -43,14 +45,19 @@ class Maintenance(Writes):
         for start in range(0, len(uids), UID_CHUNK):
             part = uids[start : start + UID_CHUNK]
             marks = ", ".join("?" * len(part))
-            fixes = self._fixes_where(tx, f"presence_uid IN ({marks})", part)
-            fids = fixes.pop("fid").to_numpy()
-            if index is not None:
-                ids = index.assign(fixes["lon"].to_numpy(), fixes["lat"].to_numpy())
-                ids[fixes["presence_uid"].isin(vague).to_numpy()] = None
-                fixes["area_id"] = ids
-                self._set_column(tx, "presence_fixes", "area_id", fids, ids)
-            runs = runs_from_fixes(fixes, uncapped)
+            stored = self._fixes_where(tx, f"presence_uid IN ({marks})", part)
+            fids = stored.pop("fid").to_numpy()
+            points = point_fixes(self._point_rows(tx, f"uid IN ({marks})", part))
+            if index is not None:  # implied fixes get theirs here, their records' later
+                for fixes in (stored, points):
+                    ids = index.assign(fixes["lon"].to_numpy(), fixes["lat"].to_numpy())
+                    ids[fixes["presence_uid"].isin(vague).to_numpy()] = None
+                    fixes["area_id"] = ids
+                moved = stored["area_id"].to_numpy()
+                self._set_column(tx, "presence_fixes", "area_id", fids, moved)
+            fixes = joined_fixes([stored, points])
+            fixes = fixes.sort_values(["presence_uid", "seq"], kind="stable")
+            runs = runs_from_fixes(fixes.reset_index(drop=True), uncapped)
             self._insert(tx, "presence_runs", runs)
             self._add_sums(tx, sums_from_runs(runs), 1)
         return gpd.GeoDataFrame(presence)

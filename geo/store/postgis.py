@@ -27,14 +27,14 @@ from psycopg_pool import ConnectionPool
 from shapely.geometry.base import BaseGeometry
 
 from geo.crs import WGS84
-from geo.fixes import FIX_COLUMNS
+from geo.fixes import FIX_COLUMNS, POINT_COLUMNS
 from geo.model import SCHEMAS
 from geo.store import _pg_bulk
 from geo.store import postgis_schema as ddl
 from geo.store._writer import background_writer
 from geo.store.backend import Tx
 from geo.store.base import TimeRange
-from geo.store.common import TIME_FMT, area_frame, as_multi, quote
+from geo.store.common import IMPLIED_FIXES, TIME_FMT, area_frame, as_multi, quote
 from geo.store.geography_ops import GeographyOps
 from geo.store.reads import METRES_PER_DEGREE, Reads
 
@@ -128,6 +128,12 @@ class PostGISStore(GeographyOps, Reads):
                 have.setdefault(table, set()).add(column)
             for statement in ddl.migrate_ddl(have):
                 conn.execute(statement.encode())
+            if not conn.execute("SELECT 1 FROM meta WHERE key = %s", [IMPLIED_FIXES]).fetchone():
+                conn.execute(  # rows written before a point's fixes were implied (issue 14)
+                    "DELETE FROM presence_fixes f USING presence p "
+                    "WHERE f.presence_uid = p.uid AND GeometryType(p.geom) = 'POINT'"
+                )
+                conn.execute("INSERT INTO meta VALUES (%s, 1)", [IMPLIED_FIXES])
             if conn.execute("SELECT count(*) FROM areas").fetchone()[0] == 0:  # type: ignore[index]
                 from geo.areas import builtin_areas, builtin_municipality
 
@@ -370,9 +376,21 @@ class PostGISStore(GeographyOps, Reads):
         dtypes = {"fid": "int64", **_FIX_TYPES, "kind": str, "area_id": str}
         return self._copy_out(tx, sql, params, names, dtypes)
 
-    def fixes(self, period: TimeRange | None = None) -> pd.DataFrame:
-        """Presence fixes in ``period`` (``t`` UTC epoch seconds, lon/lat degrees),
-        grouped by record in sequence order (insertion order); read through COPY."""
+    def _point_rows(self, tx: Tx, where: str, params: Sequence[object]) -> pd.DataFrame:
+        """Point presence records as :data:`geo.fixes.POINT_COLUMNS`, through COPY."""
+        sql = (
+            "SELECT uid, kind, floor(extract(epoch FROM start))::bigint, "
+            'floor(extract(epoch FROM "end"))::bigint, ST_X(geom), ST_Y(geom), area_id '
+            "FROM presence WHERE GeometryType(geom) = 'POINT'"
+            f"{' AND (' + where + ')' if where else ''} ORDER BY fid"
+        )
+        dtypes = {"presence_uid": str, "kind": str, "t0": "int64", "t1": "int64",
+                  "lon": "float64", "lat": "float64", "area_id": str}  # fmt: skip
+        return self._copy_out(tx, sql, params, POINT_COLUMNS, dtypes)
+
+    def _stored_fixes(self, period: TimeRange | None = None) -> pd.DataFrame:
+        """Stored fixes in ``period`` (``t`` UTC epoch seconds, lon/lat degrees), in
+        insertion order; read through COPY."""
         where, params = "", []
         if period is not None:
             where = "WHERE t >= ? AND t < ?"

@@ -12,11 +12,11 @@ import pandas as pd
 import shapely
 
 from geo.errors import NotFoundError
-from geo.fixes import FIX_COLUMNS
+from geo.fixes import point_fixes
 from geo.model import SCHEMAS
 from geo.store.backend import UID_CHUNK, Backend, Tx
 from geo.store.base import TimeRange
-from geo.store.common import AUDIT_COLUMNS, FEED_LIMIT, Changes, quote
+from geo.store.common import AUDIT_COLUMNS, FEED_LIMIT, Changes, joined_fixes, quote
 from geo.sums import RUN_COLUMNS, SUM_COLUMNS
 
 _RUN_TYPES: dict[str, object] = {
@@ -152,16 +152,41 @@ class Reads(Backend):
         with self._read() as tx:
             return set(self._uids_present(tx, layer, uids))
 
+    def fixes(self, period: TimeRange | None = None) -> pd.DataFrame:
+        """Presence fixes with ``t`` in ``period`` (``t`` UTC epoch seconds, lon/lat degrees,
+        ``kind``, ``area_id``, ``presence_uid``): the stored ones (tracks') in insertion
+        order, then the start and end of each point presence, implied by the record and
+        not stored (:func:`geo.fixes.point_fixes`), in the records' order. A record's
+        fixes are together, in sequence."""
+        stored = self._stored_fixes(period)
+        where, params = "", []
+        if period is not None:  # whole seconds, as the stored fixes' filter
+            first, stop = int(period.start.timestamp()), int(period.end.timestamp())
+            where = '"start" < ? AND "end" >= ?'
+            params = [
+                self._time_value(pd.Timestamp(stop + 1, unit="s", tz="UTC")),
+                self._time_value(pd.Timestamp(first - 1, unit="s", tz="UTC")),
+            ]
+        with self._read() as tx:
+            points = point_fixes(self._point_rows(tx, where, params))
+        if period is not None:
+            t = points["t"].to_numpy()
+            points = points[(t >= first) & (t < stop)]
+        return joined_fixes([stored, points])
+
     def fixes_of(self, uids: list[str]) -> pd.DataFrame:
-        """The fixes of presence records ``uids`` (columns as :meth:`fixes`)."""
-        parts = [pd.DataFrame({c: [] for c in [*FIX_COLUMNS, "area_id"]})]
+        """The fixes of presence records ``uids`` (columns as :meth:`fixes`), by record
+        uid, in sequence within each record."""
+        parts = []
         with self._read() as tx:
             for start in range(0, len(uids), UID_CHUNK):
                 part = uids[start : start + UID_CHUNK]
                 marks = ", ".join("?" * len(part))
                 found = self._fixes_where(tx, f"presence_uid IN ({marks})", part)
-                parts.append(found.drop(columns="fid"))
-        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+                points = point_fixes(self._point_rows(tx, f"uid IN ({marks})", part))
+                both = joined_fixes([found.drop(columns="fid"), points])
+                parts.append(both.sort_values(["presence_uid", "seq"], kind="stable"))
+        return joined_fixes(parts)
 
     def runs(self, uids: list[str] | None = None) -> pd.DataFrame:
         """Presence runs (:data:`geo.sums.RUN_COLUMNS`), of ``uids`` or all, by record

@@ -64,22 +64,30 @@ class Writes(Backend):
         clean: gpd.GeoDataFrame,
         index: AreaIndex,
         vertex_times: dict[str, np.ndarray] | None = None,
-    ) -> tuple[pd.DataFrame, np.ndarray]:
-        """The fixes of validated records, areas assigned, and per fix whether its
-        record's gaps count in full."""
+    ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """The fixes of validated records, areas assigned; per fix whether its record's
+        gaps count in full, and whether the record is a point (its fixes are implied by
+        the record and not stored, see :meth:`_write_fixes`)."""
         fixes = fixes_from_presence(clean, vertex_times, with_record=True)
         rec = fixes.pop("rec").to_numpy()
         fixes["area_id"] = index.assign(fixes["lon"].to_numpy(), fixes["lat"].to_numpy())
         vague = municipality_level(clean)
         if vague.any():
             fixes.loc[vague[rec], "area_id"] = None
-        return fixes, _whole(clean)[rec]
+        point = np.asarray(shapely.get_type_id(np.asarray(clean.geometry.array)) == 0)
+        return fixes, _whole(clean)[rec], point[rec]
 
-    def _write_fixes(self, tx: Tx, fixes: pd.DataFrame, whole: np.ndarray) -> pd.DataFrame:
+    def _write_fixes(
+        self, tx: Tx, fixes: pd.DataFrame, whole: np.ndarray, implied: np.ndarray | None = None
+    ) -> pd.DataFrame:
         """Insert fixes with their runs (``whole``: per fix, gaps count in full); return
-        their sums, for the caller to add (once per write)."""
+        their sums, for the caller to add (once per write).
+
+        Fixes marked ``implied`` (a point presence's start and end, at its position and in
+        its area) count in the runs but are not written: :meth:`Reads.fixes` derives them
+        from the record, so a patrol log of a million points writes no fix rows."""
         runs = runs_from_fixes(fixes, whole)
-        self._insert(tx, "presence_fixes", fixes)
+        self._insert(tx, "presence_fixes", fixes if implied is None else fixes[~implied])
         self._insert(tx, "presence_runs", runs)
         return sums_from_runs(runs)
 
