@@ -245,6 +245,28 @@ def _check_geometry(
     c.flag(_rows(c.n, outside), "geometry", "imp_err_outside", lambda p: {"value": at(outside[p])})
 
 
+def ensure_inside(layer: str, clean: pd.DataFrame, outline: BaseGeometry) -> None:
+    """Raise :class:`ValidationError` for the first record of already validated ``clean``
+    (EPSG:4326) with a position outside ``outline`` – the one check that depends on the
+    store and may change between an import's dry run and its commit."""
+    geoms = np.asarray(clean.geometry.array, dtype=object)
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    if not len(coords):
+        return
+    shapely.prepare(outline)
+    outside = np.flatnonzero(~shapely.intersects_xy(outline, coords[:, 0], coords[:, 1]))
+    if len(outside):
+        i, pos = outside[0], int(index[outside[0]])
+        value = f"{coords[i, 1]:.5f} N, {coords[i, 0]:.5f} E"
+        raise ValidationError(
+            layer,
+            clean["uid"].iloc[pos],
+            "geometry",
+            message=Message("imp_err_outside", {"value": value}),
+            position=pos,
+        )
+
+
 def _rows(n: int, positions: dict[int, int]) -> np.ndarray:
     mask = np.zeros(n, dtype=bool)
     mask[list(positions)] = True

@@ -76,6 +76,21 @@ def test_a_points_fixes_are_implied_by_the_record_not_stored(store):
     assert store.sums()["fixes"].sum() == 5  # the runs and sums count every fix
 
 
+def test_validated_rows_are_only_checked_against_the_outline_as_it_is_now(store):
+    """An import's accepted rows are not validated twice; their positions are, since the
+    outline may have changed between the dry run and the commit."""
+    from geo.model import validate
+
+    outside = validate("presence", presence(geometry=Point(13.0, 55.6)), None)
+    with pytest.raises(ValidationError) as err:
+        store.add("presence", outside, validated=True)
+    assert (err.value.field, err.value.position) == ("geometry", 0)
+    assert store.query("presence").empty and store.audit_log().empty
+    clean = validate("presence", presence(), store.municipality())
+    assert store.add("presence", clean, validated=True) == clean["uid"].tolist()
+    assert len(store.fixes()) == 2
+
+
 def test_a_store_with_stored_point_fixes_drops_them_once_when_opened(store):
     """Stores written before point fixes were implied hold them as rows; opening such a
     store deletes them once, so every fix is read once and the sums stay as they were."""

@@ -229,8 +229,9 @@ def commit(store: Store, result: ImportResult, *, user: str) -> list[str]:
             result.records,
             user=user,
             vertex_times=result.vertex_times,
+            validated=True,
         )
-    return store.add(result.layer, result.records, user=user)
+    return store.add(result.layer, result.records, user=user, validated=True)
 
 
 def preview_frame(result: ImportResult, rows: int = 100) -> pd.DataFrame:

@@ -43,10 +43,13 @@ class Store(Protocol):
         *,
         user: str = "system",
         vertex_times: dict[str, np.ndarray] | None = None,
+        validated: bool = False,
     ) -> list[str]:
         """Validate and insert records; return their uids. All or nothing.
 
-        ``vertex_times``: per-vertex UTC epoch seconds of GPS tracks, by uid.
+        ``vertex_times``: per-vertex UTC epoch seconds of GPS tracks, by uid;
+        ``validated``: the rows came from :func:`geo.model.validate` (an import's accepted
+        rows) and only their positions are checked again.
         """
         ...
 

@@ -33,8 +33,21 @@ from geo.store.common import (
     record_values,
 )
 from geo.sums import SUM_COLUMNS, added_sums, day_text, runs_from_fixes, sums_from_runs
+from geo.validation import ensure_inside
 
 ADD_SLICE = 100_000  # records prepared and written at a time (bounds an import's memory)
+FIRST_SLICE = 20_000  # a small first slice: the database starts writing sooner
+
+
+def _slices(n: int) -> list[tuple[int, int]]:
+    """Start and stop of each slice of ``n`` records: a first one of ``FIRST_SLICE``,
+    then ``ADD_SLICE`` each."""
+    if n == 0:
+        return []
+    first = min(n, FIRST_SLICE, ADD_SLICE)
+    return [(0, first)] + [(i, min(i + ADD_SLICE, n)) for i in range(first, n, ADD_SLICE)]
+
+
 _AUDIT_SQL = (
     f"INSERT INTO audit ({', '.join(quote(c) for c in AUDIT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
@@ -150,14 +163,23 @@ class Writes(Backend):
         *,
         user: str = "system",
         vertex_times: dict[str, np.ndarray] | None = None,
+        validated: bool = False,
     ) -> list[str]:
         """Validate and insert ``records`` into ``layer`` in one transaction; return uids.
 
         ``vertex_times`` gives per-vertex UTC epoch seconds for GPS tracks (by uid).
+        ``validated``: ``records`` are rows returned by :func:`geo.model.validate` or
+        :func:`~geo.model.validate_rows` (an import's accepted rows), unchanged since; only
+        their positions are checked again, against the outline as it is now.
         Raises :class:`ValidationError` before anything is written.
         """
         spatial = layer in SCHEMAS and SCHEMAS[layer].spatial
-        clean = validate(layer, records, self.municipality() if spatial else None)
+        if validated and layer in SCHEMAS:
+            clean = records
+            if spatial:
+                ensure_inside(layer, clean, self.municipality())
+        else:
+            clean = validate(layer, records, self.municipality() if spatial else None)
         index = self.area_index() if SCHEMAS[layer].has_area and spatial else None
         now, uids = now_text(), clean["uid"].tolist()
         derived = ("presence_fixes", "presence_runs") if layer == "presence" else ()
@@ -170,8 +192,8 @@ class Writes(Backend):
                 for table in (layer, "audit", *derived):
                     bulks.enter_context(self._bulk_insert(tx, table, len(clean)))
                 bulks.enter_context(self._pipelined(tx))  # left first: rows in, then indexes
-                for start in range(0, len(clean), ADD_SLICE):
-                    part = clean.iloc[start : start + ADD_SLICE]
+                for start, stop in _slices(len(clean)):
+                    part = clean.iloc[start:stop]
                     sums.append(self._add_slice(tx, layer, part, index, now, user, vertex_times))
             self._add_sums(tx, added_sums(sums), 1)
             self._changed(tx, layer, uids)
