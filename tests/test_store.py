@@ -49,9 +49,9 @@ def test_presence_round_trip_with_area_and_fixes(store):
     ]
 
 
-def _fix_rows(store) -> list[str]:
+def _fix_rows(store, table: str = "presence_fixes") -> list[str]:
     with store._read() as tx:
-        return [row[0] for row in store._exec(tx, "SELECT presence_uid FROM presence_fixes")]
+        return [row[0] for row in store._exec(tx, f"SELECT presence_uid FROM {table}")]
 
 
 def test_a_points_fixes_are_implied_by_the_record_not_stored(store):
@@ -60,6 +60,15 @@ def test_a_points_fixes_are_implied_by_the_record_not_stored(store):
     backends, the same as the writer computes them for the runs and sums."""
     uids = store.add("presence", pd.concat([presence(), track()], ignore_index=True))
     assert sorted(set(_fix_rows(store))) == [uids[1]]  # only the track's vertices
+    assert sorted(set(_fix_rows(store, "presence_runs"))) == [uids[1]]  # and its runs
+    runs = store.runs()
+    assert runs["presence_uid"].value_counts()[uids[0]] == 1  # the point's, computed
+    mine = runs[runs["presence_uid"] == uids[0]].iloc[0]
+    assert (mine["area_id"], mine["kind"], mine["n"], mine["seconds"]) == (
+        "liatorp", "traffic_control", 2, 3600.0
+    )  # fmt: skip
+    pd.testing.assert_frame_equal(store.runs([uids[0]]), runs[runs["presence_uid"] == uids[0]]
+                                  .reset_index(drop=True))  # fmt: skip
     start, end = ts("2018-05-03 14:30"), ts("2018-05-03 15:30")
     point = store.fixes().set_index("presence_uid").loc[[uids[0]]]
     assert point["seq"].tolist() == [0, 1]
@@ -92,23 +101,27 @@ def test_validated_rows_are_only_checked_against_the_outline_as_it_is_now(store)
 
 
 def test_a_store_with_stored_point_fixes_drops_them_once_when_opened(store):
-    """Stores written before point fixes were implied hold them as rows; opening such a
-    store deletes them once, so every fix is read once and the sums stay as they were."""
+    """Stores written before a point's fixes and runs were implied hold them as rows;
+    opening such a store deletes them once, so each is read once and the sums stay."""
     from geo.store import open_store
     from geo.store.common import IMPLIED_FIXES
 
     uids = store.add("presence", pd.concat([presence(), track()], ignore_index=True))
-    every, sums = store.fixes(), store.sums()
+    every, runs, sums = store.fixes(), store.runs(), store.sums()
     with store._write(bump=False) as tx:  # as the older version wrote them
         old = every[every["presence_uid"] == uids[0]]
         store._insert(tx, "presence_fixes", old.reset_index(drop=True))
+        store._insert(tx, "presence_runs", runs[runs["presence_uid"] == uids[0]])
         store._exec(tx, "DELETE FROM meta WHERE key = ?", [IMPLIED_FIXES])
     assert len(store.fixes()) == len(every) + 2  # read twice before the migration
+    assert len(store.runs()) == len(runs) + 1
     location, schema = store_location(store)
     again = open_store(location, schema=schema)
     try:
         assert sorted(set(_fix_rows(again))) == [uids[1]]
+        assert sorted(set(_fix_rows(again, "presence_runs"))) == [uids[1]]
         pd.testing.assert_frame_equal(again.fixes(), every)
+        pd.testing.assert_frame_equal(again.runs(), runs)
         pd.testing.assert_frame_equal(again.sums(), sums)
         again.add("presence", presence(start=ts("2018-05-04 10:00"), end=ts("2018-05-04 11:00")))
         third = open_store(location, schema=schema)  # the migration ran once: nothing new

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 import pytest
+from shapely.geometry import LineString, Point
 
 from geo.aggregate import hexbin
 from geo.coverage import (
@@ -28,7 +29,7 @@ from geo.filters import Filters, custom_period, period_for
 from geo.snapshot import KINDS, Snapshot, load_snapshot
 from geo.store import Store
 from geo.sums import day_text, runs_from_fixes, sums_from_runs
-from tests.factories import track, ts
+from tests.factories import DIO, TOWN, presence, track, ts
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +175,36 @@ def test_sums_follow_updates_and_deletes(any_store):
     assert set(got["day"]) == {"2018-05-03", "2018-05-04", "2018-05-05"}  # over midnight
     store.delete("presence", uids)
     assert store.sums().empty and store.runs().empty
+
+
+def _sums_agree(store) -> None:  # noqa: ANN001
+    expected, got = sums_from_runs(store.runs()), store.sums()
+    assert got["day"].tolist() == day_text(expected["day"].to_numpy())
+    np.testing.assert_allclose(got["seconds"], expected["seconds"])
+    assert got[["area_id", "kind", "fixes", "visits", "passes"]].values.tolist() == (
+        expected[["area_id", "kind", "fixes", "visits", "passes"]].values.tolist()
+    )
+
+
+def test_sums_follow_edits_of_point_presence(any_store):
+    """A point's runs are computed from its record, not stored: an edit must take off
+    what the record counted before it changed (time, place, point to track) and a delete
+    what it counted while it still existed."""
+    store = any_store
+    late = presence(start=ts("2018-05-04 23:30"), end=ts("2018-05-05 00:30"))  # over midnight
+    uids = store.add("presence", pd.concat([presence(), late], ignore_index=True))
+    _sums_agree(store)
+    assert set(store.sums()["day"]) == {"2018-05-03", "2018-05-04", "2018-05-05"}
+    store.update("presence", uids[0], {"end": ts("2018-05-03 16:30")}, expected_version=1)
+    store.update("presence", uids[1], {"geometry": Point(*DIO)}, expected_version=1)
+    _sums_agree(store)
+    assert set(store.sums()["area_id"]) == {"liatorp", "dio"}
+    store.update(
+        "presence", uids[0], {"geometry": LineString([TOWN, DIO])}, expected_version=2
+    )  # a point becomes a track: its runs are stored from now on
+    _sums_agree(store)
+    store.delete("presence", uids)
+    assert store.sums().empty and store.runs().empty and store.fixes().empty
 
 
 def test_runs_split_at_midnight_cells_and_areas():

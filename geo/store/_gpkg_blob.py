@@ -9,6 +9,7 @@ import sqlite3
 import struct
 
 import numpy as np
+import pyarrow as pa
 import shapely
 
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
@@ -72,6 +73,41 @@ def decode(blobs: list[bytes | None]) -> np.ndarray:
     """Decode GeoPackage blobs to an array of shapely geometries (None for null)."""
     wkbs = [None if b is None else bytes(b[_wkb_offset(b) :]) for b in blobs]
     return shapely.from_wkb(np.array(wkbs, dtype=object))
+
+
+def wkb_point_xy(wkb: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per WKB value of an Arrow binary array: whether it is a 2D point, and its x and y
+    (NaN otherwise). Little-endian points (21 bytes) are read straight from the Arrow
+    buffers; other values go through shapely."""
+    wkb = wkb.combine_chunks() if isinstance(wkb, pa.ChunkedArray) else wkb
+    n = len(wkb)
+    x, y = np.full(n, np.nan), np.full(n, np.nan)
+    point = np.zeros(n, dtype=bool)
+    if n == 0:
+        return point, x, y
+    buffers = wkb.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int32, count=n + 1, offset=wkb.offset * 4)
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0)
+    sizes = np.diff(offsets)
+    valid = np.asarray(wkb.is_valid())
+    at = offsets[:-1]
+    fast = valid & (sizes == 21)
+    fast[fast] = (
+        (data[at[fast]] == 1)
+        & (data[at[fast] + 1] == 1)
+        & (data[at[fast][:, None] + np.arange(2, 5)] == 0).all(axis=1)
+    )
+    if fast.any():
+        rows = data[at[fast][:, None] + np.arange(5, 21)].copy().view("<f8")
+        x[fast], y[fast], point[fast] = rows[:, 0], rows[:, 1], True
+    slow = np.flatnonzero(valid & ~fast)
+    if len(slow):
+        geoms = shapely.from_wkb(np.array(wkb.take(pa.array(slow)).to_pylist(), dtype=object))
+        is_point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
+        point[slow[is_point]] = True
+        x[slow[is_point]] = shapely.get_x(geoms[is_point])
+        y[slow[is_point]] = shapely.get_y(geoms[is_point])
+    return point, x, y
 
 
 def _is_empty(blob: bytes | None) -> int | None:

@@ -22,9 +22,11 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo.areas import AreaIndex
+from geo.fixes import point_fixes
 from geo.store._writer import Writer
 from geo.store.base import TimeRange
 from geo.store.common import quote
+from geo.sums import runs_from_fixes
 
 UID_CHUNK = 500
 """Uids bound per ``IN (...)`` list (SQLite allows 32,766 variables; short lists plan fast)."""
@@ -163,6 +165,13 @@ class Backend(ABC):
     def _point_rows(self, tx: Tx, where: str, params: Sequence[object]) -> pd.DataFrame:
         """The point presence records matching a WHERE fragment on ``presence``, as
         :data:`geo.fixes.POINT_COLUMNS` (times UTC epoch seconds), in insertion order."""
+
+    def _point_runs(self, tx: Tx, where: str, params: Sequence[object]) -> pd.DataFrame:
+        """The runs of the point presence records matching ``where`` (on ``presence``):
+        computed from their implied fixes as the writer computes every record's runs
+        (a point's gaps count in full); only tracks' runs are stored."""
+        fixes = point_fixes(self._point_rows(tx, where, params))
+        return runs_from_fixes(fixes, np.ones(len(fixes), dtype=bool))
 
     def _bulk(
         self, tx: Tx, sql: str, params: Sequence[object], names: list[str], dtypes: dict

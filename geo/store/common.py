@@ -18,6 +18,7 @@ from geo.areas import AreaIndex
 from geo.crs import WGS84
 from geo.fixes import FIX_COLUMNS
 from geo.model import SCHEMAS
+from geo.sums import RUN_COLUMNS
 
 META = ["version", "created_utc", "updated_utc", "updated_by"]
 TIME_FMT = "%Y-%m-%dT%H:%M:%SZ"
@@ -104,6 +105,40 @@ def joined_fixes(parts: list[pd.DataFrame]) -> pd.DataFrame:
         else:
             values = out[column].astype(object)
             out[column] = values.where(values.notna(), None)
+    return out
+
+
+RUN_TYPES: dict[str, object] = {
+    "presence_uid": str,
+    "seq": "int64",
+    "stay": "int64",
+    "area_id": str,
+    "kind": str,
+    "day": "int64",
+    "t_first": "int64",
+    "t_last": "int64",
+    "seconds": "float64",
+    "n": "int64",
+    "q": "int64",
+    "r": "int64",
+}
+"""pandas dtypes of the runs' columns as read (text: Python objects, None for missing)."""
+
+
+def joined_runs(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Run frames (:data:`geo.sums.RUN_COLUMNS`) one after the other, typed alike."""
+    parts = [p[RUN_COLUMNS] for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(
+            {c: pd.Series([], dtype=object if t is str else t) for c, t in RUN_TYPES.items()}
+        )
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    for column, kind in RUN_TYPES.items():
+        if kind is str:
+            values = out[column].astype(object)
+            out[column] = values.where(values.notna(), None)
+        else:
+            out[column] = out[column].astype(kind)  # type: ignore[call-overload]
     return out
 
 

@@ -79,6 +79,19 @@ def _insert_rows(
     conn.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES {one}", rows[whole:])
 
 
+def _epoch_seconds(text: pa.ChunkedArray) -> np.ndarray:
+    """Stored times (:data:`TIME_FMT`, or other ISO 8601 another program wrote) as UTC
+    epoch seconds."""
+    parsed = pc.strptime(text, format=TIME_FMT, unit="s", error_is_null=True)
+    seconds = pc.cast(parsed, pa.int64()).to_numpy(zero_copy_only=False)
+    odd = np.flatnonzero(pd.isna(seconds))
+    if len(odd):
+        other = pd.to_datetime(text.to_numpy(zero_copy_only=False)[odd], utc=True, format="ISO8601")
+        seconds = seconds.astype(float)
+        seconds[odd] = other.floor("s").as_unit("s").asi8
+    return seconds.astype(np.int64)
+
+
 class GeoPackageStore(GeographyOps, Reads):
     """The embedded default store (see module docstring).
 
@@ -323,7 +336,11 @@ class GeoPackageStore(GeographyOps, Reads):
 
     def _point_rows(self, tx: Tx, where: str, params: Sequence[object]) -> pd.DataFrame:
         """Point presence records as :data:`geo.fixes.POINT_COLUMNS`; times to epoch
-        seconds by SQLite, positions from the geometry blobs."""
+        seconds by SQLite, positions from the geometry blobs. Every record (no
+        ``where``) is read through GDAL's Arrow interface instead: 1,000,000 in about
+        0.5 s against 5 s through sqlite3 rows."""
+        if not where:
+            return self._all_point_rows()
         sql = (
             "SELECT uid, kind, CAST(strftime('%s', \"start\") AS INTEGER) AS t0, "
             "CAST(strftime('%s', \"end\") AS INTEGER) AS t1, area_id, geom FROM presence "
@@ -345,6 +362,41 @@ class GeoPackageStore(GeographyOps, Reads):
             }
         )
 
+    def _all_point_rows(self) -> pd.DataFrame:
+        columns = ["uid", "kind", "start", "end", "area_id"]
+        table = self._arrow("presence", columns, None)
+        point, x, y = blob.wkb_point_xy(table.column(table.num_columns - 1))
+        keep = pa.array(point)
+        times = {name: _epoch_seconds(table.column(name).filter(keep)) for name in ("start", "end")}
+        text = {name: table.column(name).filter(keep).to_numpy(zero_copy_only=False)
+                for name in ("uid", "kind", "area_id")}  # fmt: skip
+        return pd.DataFrame(
+            {
+                "presence_uid": text["uid"],
+                "kind": text["kind"],
+                "t0": times["start"],
+                "t1": times["end"],
+                "lon": x[point],
+                "lat": y[point],
+                "area_id": text["area_id"],
+            }
+        )
+
+    def _arrow(self, layer: str, columns: list[str], where: str | None) -> pa.Table:
+        """A layer's columns (and its geometry as WKB, last) in fid order, through GDAL's
+        Arrow interface; waits while a writer holds the file."""
+        for attempt in range(40):
+            try:
+                _, table = pyogrio.read_arrow(
+                    self.path, layer=layer, columns=columns, where=where, return_fids=True
+                )
+                break
+            except pyogrio.errors.DataSourceError as exc:  # a writer holds the file lock
+                if "locked" not in str(exc) and "busy" not in str(exc).lower() or attempt == 39:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        return table.sort_by("fid")
+
     def _stored_fixes(self, period: TimeRange | None = None) -> pd.DataFrame:
         """Stored fixes in ``period`` (``t`` UTC epoch seconds, lon/lat degrees), in
         insertion order. Read through GDAL's Arrow interface: about 9x faster than sqlite3
@@ -353,20 +405,4 @@ class GeoPackageStore(GeographyOps, Reads):
         if period is not None:  # integers only: nothing from users reaches the SQL text
             where = f"t >= {int(period.start.timestamp())} AND t < {int(period.end.timestamp())}"
         columns = [*FIX_COLUMNS, "area_id"]
-        for attempt in range(40):
-            try:
-                frame = pyogrio.read_dataframe(
-                    self.path,
-                    layer="presence_fixes",
-                    columns=columns,
-                    where=where,
-                    use_arrow=True,
-                    fid_as_index=True,
-                )
-                break
-            except pyogrio.errors.DataSourceError as exc:  # a writer holds the file lock
-                if "locked" not in str(exc) and "busy" not in str(exc).lower() or attempt == 39:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-        frame = frame.sort_index(kind="stable").reset_index(drop=True)
-        return pd.DataFrame(frame[columns])
+        return self._arrow("presence_fixes", columns, where).select(columns).to_pandas()

@@ -172,8 +172,8 @@ def migrate(path: Path) -> bool:
 
 
 def _drop_point_fixes(conn: sqlite3.Connection) -> None:
-    """Files written before a point presence's fixes were implied by the record (issue
-    14) hold them as rows: delete those once, in the caller's transaction."""
+    """Files written before a point presence's fixes and runs were implied by the record
+    (issue 14) hold them as rows: delete those once, in the caller's transaction."""
     if conn.execute("SELECT 1 FROM meta WHERE key = ?", [IMPLIED_FIXES]).fetchone():
         return
     rows = conn.execute("SELECT uid, geom FROM presence").fetchall()
@@ -183,5 +183,6 @@ def _drop_point_fixes(conn: sqlite3.Connection) -> None:
         conn.execute("CREATE TEMP TABLE implied (uid TEXT PRIMARY KEY)")
         conn.executemany("INSERT INTO temp.implied VALUES (?)", ((rows[i][0],) for i in points))
         conn.execute("DELETE FROM presence_fixes WHERE presence_uid IN (SELECT uid FROM implied)")
+        conn.execute("DELETE FROM presence_runs WHERE presence_uid IN (SELECT uid FROM implied)")
         conn.execute("DROP TABLE temp.implied")
     conn.execute("INSERT INTO meta VALUES (?, 1)", [IMPLIED_FIXES])

@@ -34,8 +34,9 @@ class Maintenance(Writes):
     """Replacing the areas and reducing old tracks (see module docstring)."""
 
     def _rebuild_runs(self, tx: Tx, index: AreaIndex | None = None) -> gpd.GeoDataFrame:
-        """Runs and sums again from the stored fixes (records in chunks); with ``index``
-        the fixes get new areas first. Returns the presence records."""
+        """Runs and sums again from the fixes, stored and implied (records in chunks); with
+        ``index`` the fixes get new areas first. Only tracks' runs are written (see
+        :meth:`Writes._write_fixes`). Returns the presence records."""
         self._exec(tx, "DELETE FROM presence_runs")
         self._exec(tx, "DELETE FROM presence_sums")
         presence = self._select(tx, "presence", "", [])
@@ -48,6 +49,7 @@ class Maintenance(Writes):
             stored = self._fixes_where(tx, f"presence_uid IN ({marks})", part)
             fids = stored.pop("fid").to_numpy()
             points = point_fixes(self._point_rows(tx, f"uid IN ({marks})", part))
+            points_of = pd.unique(points["presence_uid"].to_numpy())  # their runs: implied
             if index is not None:  # implied fixes get theirs here, their records' later
                 for fixes in (stored, points):
                     ids = index.assign(fixes["lon"].to_numpy(), fixes["lat"].to_numpy())
@@ -58,7 +60,7 @@ class Maintenance(Writes):
             fixes = joined_fixes([stored, points])
             fixes = fixes.sort_values(["presence_uid", "seq"], kind="stable")
             runs = runs_from_fixes(fixes.reset_index(drop=True), uncapped)
-            self._insert(tx, "presence_runs", runs)
+            self._insert(tx, "presence_runs", runs[~runs["presence_uid"].isin(points_of)])
             self._add_sums(tx, sums_from_runs(runs), 1)
         return gpd.GeoDataFrame(presence)
 

@@ -129,10 +129,11 @@ class PostGISStore(GeographyOps, Reads):
             for statement in ddl.migrate_ddl(have):
                 conn.execute(statement.encode())
             if not conn.execute("SELECT 1 FROM meta WHERE key = %s", [IMPLIED_FIXES]).fetchone():
-                conn.execute(  # rows written before a point's fixes were implied (issue 14)
-                    "DELETE FROM presence_fixes f USING presence p "
-                    "WHERE f.presence_uid = p.uid AND GeometryType(p.geom) = 'POINT'"
-                )
+                for table in ("presence_fixes", "presence_runs"):  # rows written before a
+                    conn.execute(  # point's fixes and runs were implied (issue 14)
+                        f"DELETE FROM {table} f USING presence p "
+                        "WHERE f.presence_uid = p.uid AND GeometryType(p.geom) = 'POINT'"
+                    )
                 conn.execute("INSERT INTO meta VALUES (%s, 1)", [IMPLIED_FIXES])
             if conn.execute("SELECT count(*) FROM areas").fetchone()[0] == 0:  # type: ignore[index]
                 from geo.areas import builtin_areas, builtin_municipality

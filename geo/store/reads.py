@@ -16,24 +16,16 @@ from geo.fixes import point_fixes
 from geo.model import SCHEMAS
 from geo.store.backend import UID_CHUNK, Backend, Tx
 from geo.store.base import TimeRange
-from geo.store.common import AUDIT_COLUMNS, FEED_LIMIT, Changes, joined_fixes, quote
+from geo.store.common import (
+    AUDIT_COLUMNS,
+    FEED_LIMIT,
+    RUN_TYPES,
+    Changes,
+    joined_fixes,
+    joined_runs,
+    quote,
+)
 from geo.sums import RUN_COLUMNS, SUM_COLUMNS
-
-_RUN_TYPES: dict[str, object] = {
-    "presence_uid": str,
-    "seq": "int64",
-    "stay": "int64",
-    "area_id": str,
-    "kind": str,
-    "day": "int64",
-    "t_first": "int64",
-    "t_last": "int64",
-    "seconds": "float64",
-    "n": "int64",
-    "q": "int64",
-    "r": "int64",
-}
-
 
 SIMPLIFY_ROWS = 2_000
 """Records read at a time by a simplifying query (a year's GPS tracks: about 1,000)."""
@@ -189,21 +181,22 @@ class Reads(Backend):
         return joined_fixes(parts)
 
     def runs(self, uids: list[str] | None = None) -> pd.DataFrame:
-        """Presence runs (:data:`geo.sums.RUN_COLUMNS`), of ``uids`` or all, by record
-        in sequence order."""
+        """Presence runs (:data:`geo.sums.RUN_COLUMNS`), of ``uids`` or all: each record's
+        together in sequence order; the stored ones (tracks') first, in insertion order,
+        then those of point presence, computed from the records (:meth:`_point_runs`)."""
         sql = f"SELECT {', '.join(RUN_COLUMNS)} FROM presence_runs"
-        parts = [pd.DataFrame({c: pd.Series([], dtype=_RUN_TYPES[c]) for c in RUN_COLUMNS})]
+        parts = []
         with self._read() as tx:
             if uids is None:
-                parts.append(self._bulk(tx, sql + " ORDER BY fid", [], RUN_COLUMNS, _RUN_TYPES))
+                parts.append(self._bulk(tx, sql + " ORDER BY fid", [], RUN_COLUMNS, RUN_TYPES))
+                parts.append(self._point_runs(tx, "", []))
             for start in range(0, len(uids or []), UID_CHUNK):
                 part = (uids or [])[start : start + UID_CHUNK]
                 marks = ", ".join("?" * len(part))
                 where = f" WHERE presence_uid IN ({marks}) ORDER BY fid"
-                parts.append(self._bulk(tx, sql + where, part, RUN_COLUMNS, _RUN_TYPES))
-        out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-        out["area_id"] = out["area_id"].astype(object).where(out["area_id"].notna(), None)
-        return out
+                parts.append(self._bulk(tx, sql + where, part, RUN_COLUMNS, RUN_TYPES))
+                parts.append(self._point_runs(tx, f"uid IN ({marks})", part))
+        return joined_runs(parts)
 
     def fix_count(self) -> int:
         """About how many fixes the store holds (those inside an area; cheap)."""

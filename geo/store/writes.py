@@ -97,15 +97,22 @@ class Writes(Backend):
         their sums, for the caller to add (once per write).
 
         Fixes marked ``implied`` (a point presence's start and end, at its position and in
-        its area) count in the runs but are not written: :meth:`Reads.fixes` derives them
-        from the record, so a patrol log of a million points writes no fix rows."""
+        its area) count in the sums but neither they nor their runs are written: reads
+        derive them from the record (:meth:`Reads.fixes`, :meth:`Backend._point_runs`),
+        so a patrol log of a million points writes no fix and no run rows."""
         runs = runs_from_fixes(fixes, whole)
-        self._insert(tx, "presence_fixes", fixes if implied is None else fixes[~implied])
-        self._insert(tx, "presence_runs", runs)
+        if implied is None or not implied.any():
+            self._insert(tx, "presence_fixes", fixes)
+            self._insert(tx, "presence_runs", runs)
+        else:  # runs cover the fixes in order: a run's first fix says whose it is
+            first = np.r_[0, np.cumsum(runs["n"].to_numpy())[:-1]]
+            self._insert(tx, "presence_fixes", fixes[~implied])
+            self._insert(tx, "presence_runs", runs[~implied[first]])
         return sums_from_runs(runs)
 
     def _drop_fixes(self, tx: Tx, uids: list[str]) -> None:
-        """Delete the fixes and runs of records and subtract their sums."""
+        """Delete the fixes and runs of records and subtract their sums; call it while the
+        records are still as they were (a point's runs are computed from its record)."""
         for start in range(0, len(uids), UID_CHUNK):
             part = uids[start : start + UID_CHUNK]
             marks = ", ".join("?" * len(part))
@@ -115,6 +122,9 @@ class Writes(Backend):
                 f"WHERE presence_uid IN ({marks}) ORDER BY presence_uid, seq",
                 part,
             )
+            points = self._point_runs(tx, f"uid IN ({marks})", part)
+            if len(points):
+                runs = pd.concat([runs, points[list(runs.columns)]], ignore_index=True)
             self._add_sums(tx, sums_from_runs(runs), -1)
             self._exec(tx, f"DELETE FROM presence_runs WHERE presence_uid IN ({marks})", part)
             self._exec(tx, f"DELETE FROM presence_fixes WHERE presence_uid IN ({marks})", part)
@@ -291,11 +301,15 @@ class Writes(Backend):
             assignments = ", ".join(
                 f"{quote(k)} = {self.GEOM_SQL if k == 'geom' else '?'}" for k in sets
             )
+            moved = layer == "presence" and bool(
+                {"start", "end", "kind", "geometry"} & set(changes)
+            )
+            if moved:
+                self._drop_fixes(tx, [uid])  # before the record changes: see _drop_fixes
             self._exec(
                 tx, f"UPDATE {quote(layer)} SET {assignments} WHERE uid = ?", [*sets.values(), uid]
             )
-            if layer == "presence" and ({"start", "end", "kind", "geometry"} & set(changes)):
-                self._drop_fixes(tx, [uid])
+            if moved:
                 self._add_sums(tx, self._write_fixes(tx, *self._presence_fixes(clean, index)), 1)
             before = {k: current[k].iloc[0] for k in changes if k != "geometry"}
             after = {k: v for k, v in changes.items() if k != "geometry"}
@@ -310,14 +324,14 @@ class Writes(Backend):
     def delete(self, layer: str, uids: list[str], *, user: str = "system") -> None:
         """Delete records by uid, all or nothing (:class:`NotFoundError` if one is missing)."""
         with self._write() as tx:
+            if layer == "presence":
+                self._drop_fixes(tx, list(uids))  # before the records go: see _drop_fixes
             for uid in uids:
                 current = self._get(tx, layer, uid)
                 if current is None:
                     raise NotFoundError(layer, uid)
                 self._exec(tx, f"DELETE FROM {quote(layer)} WHERE uid = ?", [uid])
                 self._audit(tx, user, "delete", layer, uid, record_values(current, layer), None)
-            if layer == "presence":
-                self._drop_fixes(tx, list(uids))
             self._changed(tx, layer, list(uids))
 
     # ----------------------------------------------------------- audit
