@@ -76,8 +76,8 @@ def decode(blobs: list[bytes | None]) -> np.ndarray:
 
 
 def wkb_point_xy(wkb: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per WKB value of an Arrow binary array: whether it is a 2D point, and its x and y
-    (NaN otherwise). Little-endian points (21 bytes) are read straight from the Arrow
+    """Per WKB value of an Arrow binary array: whether it is a non-empty point, and its x
+    and y (NaN otherwise). Little-endian points (21 bytes) are read straight from the Arrow
     buffers; other values go through shapely."""
     wkb = wkb.combine_chunks() if isinstance(wkb, pa.ChunkedArray) else wkb
     n = len(wkb)
@@ -99,7 +99,8 @@ def wkb_point_xy(wkb: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
     if fast.any():
         rows = data[at[fast][:, None] + np.arange(5, 21)].copy().view("<f8")
-        x[fast], y[fast], point[fast] = rows[:, 0], rows[:, 1], True
+        x[fast], y[fast] = rows[:, 0], rows[:, 1]
+        point[fast] = ~np.isnan(rows[:, 0])  # an empty point is written as NaN, NaN
     slow = np.flatnonzero(valid & ~fast)
     if len(slow):
         geoms = shapely.from_wkb(np.array(wkb.take(pa.array(slow)).to_pylist(), dtype=object))

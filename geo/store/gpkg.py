@@ -348,7 +348,7 @@ class GeoPackageStore(GeographyOps, Reads):
         )
         frame = self._frame(tx, sql, params)
         geoms = blob.decode(frame.pop("geom").tolist())
-        point = np.asarray(shapely.get_type_id(geoms) == 0)
+        point = np.asarray((shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms))
         frame, geoms = frame[point], geoms[point]
         return pd.DataFrame(
             {

@@ -382,7 +382,7 @@ class PostGISStore(GeographyOps, Reads):
         sql = (
             "SELECT uid, kind, floor(extract(epoch FROM start))::bigint, "
             'floor(extract(epoch FROM "end"))::bigint, ST_X(geom), ST_Y(geom), area_id '
-            "FROM presence WHERE GeometryType(geom) = 'POINT'"
+            "FROM presence WHERE GeometryType(geom) = 'POINT' AND NOT ST_IsEmpty(geom)"
             f"{' AND (' + where + ')' if where else ''} ORDER BY fid"
         )
         dtypes = {"presence_uid": str, "kind": str, "t0": "int64", "t1": "int64",
