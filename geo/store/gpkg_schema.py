@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.crs import WGS84
 from geo.model import SCHEMAS
 from geo.store import _gpkg_blob as blob
-from geo.store.common import AUDIT_COLUMNS, IMPLIED_FIXES, META, area_frame, quote
+from geo.store.common import AUDIT_COLUMNS, IMPLIED_FIXES, META, RUN_TYPES, area_frame, quote
 
 _DTYPES = {
     "text": str,
@@ -58,20 +58,7 @@ FIXES = {
     "kind": "str",
     "area_id": "str",
 }
-RUNS = {
-    "presence_uid": "str",
-    "seq": "int64",
-    "stay": "int64",
-    "area_id": "str",
-    "kind": "str",
-    "day": "int64",
-    "t_first": "int64",
-    "t_last": "int64",
-    "seconds": "float64",
-    "n": "int64",
-    "q": "int64",
-    "r": "int64",
-}
+RUNS: dict[str, str] = {c: "str" if t is str else str(t) for c, t in RUN_TYPES.items()}
 SUMS = {
     "area_id": "str",
     "day": "str",

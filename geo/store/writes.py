@@ -48,6 +48,12 @@ def _slices(n: int) -> list[tuple[int, int]]:
     return [(0, first)] + [(i, min(i + ADD_SLICE, n)) for i in range(first, n, ADD_SLICE)]
 
 
+def _tracks(presence: pd.DataFrame) -> int:
+    """How many of the presence records are not points (they write fix and run rows)."""
+    geoms = np.asarray(gpd.GeoDataFrame(presence).geometry.array, dtype=object)
+    return int((shapely.get_type_id(geoms) != 0).sum())
+
+
 _AUDIT_SQL = (
     f"INSERT INTO audit ({', '.join(quote(c) for c in AUDIT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
@@ -199,8 +205,10 @@ class Writes(Backend):
                 raise ValidationError(layer, existing[0], "uid", "a record with this id exists")
             sums = []
             with ExitStack() as bulks:  # one bulk insert per table across the slices
-                for table in (layer, "audit", *derived):
+                for table in (layer, "audit"):
                     bulks.enter_context(self._bulk_insert(tx, table, len(clean)))
+                for table in derived:  # only tracks write fix and run rows
+                    bulks.enter_context(self._bulk_insert(tx, table, _tracks(clean)))
                 bulks.enter_context(self._pipelined(tx))  # left first: rows in, then indexes
                 for start, stop in _slices(len(clean)):
                     part = clean.iloc[start:stop]
