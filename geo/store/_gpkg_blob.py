@@ -14,6 +14,10 @@ import shapely
 
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 _EMPTY_FLAG = 0b0001_0000
+MAX_POINT_WKB = 37
+"""Bytes of the largest point WKB (x, y, z, m); anything longer is not a point."""
+MAX_POINT_BLOB = 8 + max(_ENVELOPE_BYTES.values()) + MAX_POINT_WKB
+"""Bytes of the largest GeoPackage blob that can hold a point (header, envelope, WKB)."""
 _ENVELOPE_XY = 0b0000_0010
 _LITTLE_ENDIAN = 0b0000_0001
 _HEADER = np.dtype(
@@ -101,7 +105,7 @@ def wkb_point_xy(wkb: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rows = data[at[fast][:, None] + np.arange(5, 21)].copy().view("<f8")
         x[fast], y[fast] = rows[:, 0], rows[:, 1]
         point[fast] = ~np.isnan(rows[:, 0])  # an empty point is written as NaN, NaN
-    slow = np.flatnonzero(valid & ~fast)
+    slow = np.flatnonzero(valid & ~fast & (sizes <= MAX_POINT_WKB))  # longer: never a point
     if len(slow):
         geoms = shapely.from_wkb(np.array(wkb.take(pa.array(slow)).to_pylist(), dtype=object))
         is_point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)

@@ -364,7 +364,8 @@ class GeoPackageStore(GeographyOps, Reads):
 
     def _all_point_rows(self) -> pd.DataFrame:
         columns = ["uid", "kind", "start", "end", "area_id"]
-        table = self._arrow("presence", columns, None)
+        where = f"length(geom) <= {blob.MAX_POINT_BLOB}"  # tracks' geometries stay on disk
+        table = self._arrow("presence", columns, where)
         point, x, y = blob.wkb_point_xy(table.column(table.num_columns - 1))
         keep = pa.array(point)
         times = {name: _epoch_seconds(table.column(name).filter(keep)) for name in ("start", "end")}
@@ -395,7 +396,8 @@ class GeoPackageStore(GeographyOps, Reads):
                 if "locked" not in str(exc) and "busy" not in str(exc).lower() or attempt == 39:
                     raise
                 time.sleep(0.05 * (attempt + 1))
-        return table.sort_by("fid")
+        fids = table.column("fid").to_numpy()
+        return table if (np.diff(fids) > 0).all() else table.sort_by("fid")
 
     def _stored_fixes(self, period: TimeRange | None = None) -> pd.DataFrame:
         """Stored fixes in ``period`` (``t`` UTC epoch seconds, lon/lat degrees), in
