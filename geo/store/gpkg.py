@@ -338,7 +338,7 @@ class GeoPackageStore(GeographyOps, Reads):
         """Point presence records as :data:`geo.fixes.POINT_COLUMNS`; times to epoch
         seconds by SQLite, positions from the geometry blobs. Every record (no
         ``where``) is read through GDAL's Arrow interface instead: 1,000,000 in about
-        0.5 s against 5 s through sqlite3 rows."""
+        1.2 s against 5 s through sqlite3 rows."""
         if not where:
             return self._all_point_rows()
         sql = (
@@ -363,6 +363,8 @@ class GeoPackageStore(GeographyOps, Reads):
         )
 
     def _all_point_rows(self) -> pd.DataFrame:
+        """Every point presence record (see :meth:`_point_rows`); only blobs small enough
+        to hold a point are read, so tracks' geometries stay on disk."""
         columns = ["uid", "kind", "start", "end", "area_id"]
         where = f"length(geom) <= {blob.MAX_POINT_BLOB}"  # tracks' geometries stay on disk
         table = self._arrow("presence", columns, where)
