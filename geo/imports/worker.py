@@ -43,7 +43,8 @@ def _limit(budget: Budget) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_CPU, (budget.cpu_seconds, budget.cpu_seconds + 5))
     ceiling = _vm_bytes() + budget.memory_mb * MB
-    resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+    # hard limit left open so the refusal can still be sent once the reader hit the ceiling
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling, resource.RLIM_INFINITY))
 
 
 def _child(conn: multiprocessing.connection.Connection, job: dict[str, Any]) -> None:
@@ -71,6 +72,7 @@ def _child(conn: multiprocessing.connection.Connection, job: dict[str, Any]) -> 
     except ImportRejected as exc:
         conn.send(("refused", exc.message, isinstance(exc, OverBudget)))
     except MemoryError:
+        resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
         conn.send(("refused", Message("imp_over_memory", {"limit": budget.memory_mb}), True))
     finally:
         conn.close()
