@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import sys
+import types
 import zipfile
 
 import geopandas as gpd
@@ -20,9 +22,9 @@ from shapely.geometry import Point
 
 from geo.areas import builtin_municipality
 from geo.errors import ImportRejected, OverBudget
-from geo.imports.budget import Budget
+from geo.imports.budget import MB, Budget
 from geo.imports.files import read_file
-from geo.imports.worker import forget, read_isolated, read_once
+from geo.imports.worker import forget, ran_out_of_memory, read_isolated, read_once
 
 OUTLINE = builtin_municipality()
 BUDGET = Budget()  # the defaults a deployment starts with
@@ -214,6 +216,39 @@ def test_the_worker_is_stopped_at_its_memory_limit():
         read_isolated(OUTLINE, _many_rows(400_000), "a.csv", "presence",
                       budget=Budget(memory_mb=40))  # fmt: skip
     assert info.value.text("sv").startswith("filen behövde mer än 40 MB minne")
+
+
+def test_the_worker_does_not_run_the_apps_main_script(tmp_path, monkeypatch):
+    # under `streamlit run` the main module is the app script; multiprocessing would run it
+    # again in every reader (1.6 s, the app's memory) unless the fork server skips it
+    marker = tmp_path / "ran.txt"
+    script = tmp_path / "app.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('the app ran')\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    (result,) = read_isolated(OUTLINE, _many_rows(2), "a.csv", "presence", budget=BUDGET)
+    assert result.accepted == 2
+    assert not marker.exists()
+
+
+def test_an_error_at_the_memory_ceiling_counts_as_over_memory():
+    ceiling = 600 * MB
+    start = 500 * MB
+    hidden = ValueError("Unknown error: Wrapping 2018-05-03 11:00 failed")  # pyarrow's words
+    assert ran_out_of_memory(hidden, peak=ceiling - MB, start_peak=start, ceiling=ceiling)
+    # far below the ceiling it is the reader's own failure
+    assert not ran_out_of_memory(hidden, peak=start + 20 * MB, start_peak=start, ceiling=ceiling)
+    # a peak inherited from the fork server says nothing about the reader
+    assert not ran_out_of_memory(hidden, peak=ceiling, start_peak=ceiling, ceiling=ceiling)
+    # a MemoryError a library re-raised as its own error is found in the chain
+    try:
+        try:
+            raise MemoryError
+        except MemoryError as exc:
+            raise RuntimeError("could not convert") from exc
+    except RuntimeError as wrapped:
+        assert ran_out_of_memory(wrapped, peak=start, start_peak=start, ceiling=ceiling)
 
 
 def test_refusals_from_the_worker_keep_their_words():
