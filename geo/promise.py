@@ -101,7 +101,12 @@ def monthly_presence(snap: Snapshot, year: int) -> pd.DataFrame:
 
     Months outside the logged data (before the first or after the last presence the tier
     may see) are missing (NaN), not zero: no record is not the same as no presence.
+    Computed once per snapshot and year (the overview's verdict asks on every run).
     """
+    return snap.remembered(("monthly_presence", year), lambda: _monthly(snap, year)).copy()
+
+
+def _monthly(snap: Snapshot, year: int) -> pd.DataFrame:
     extent = snap.extent() if len(snap.fixes) else None
     rows: list[dict[str, object]] = []
     for month in range(1, 13):

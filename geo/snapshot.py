@@ -8,8 +8,9 @@ metres); times: UTC epoch seconds, plus local (Europe/Stockholm) day numbers.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import geopandas as gpd
 import numpy as np
@@ -190,6 +191,9 @@ def fix_arrays(
     )
 
 
+_T = TypeVar("_T")
+
+
 @dataclass
 class Snapshot:
     """Everything a page shows, loaded once per data version (treat as read-only).
@@ -213,6 +217,10 @@ class Snapshot:
     tier: Tier = POLICE_TIER
     plans: pd.DataFrame = field(default_factory=pd.DataFrame)  # police only: geo.tiers drops it
     published: Published | None = None  # a coarse tier's one table (geo.publish)
+    # figures derived from this snapshot alone (not copied by dataclasses.replace)
+    _memo: dict[Hashable, object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def area_ids(self) -> np.ndarray:
@@ -223,6 +231,14 @@ class Snapshot:
         if ids is None:
             return None
         return np.flatnonzero(self.areas["id"].isin(ids))
+
+    def remembered(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()``, once per snapshot and ``key``: a snapshot never changes (an edit
+        makes a new one), so a figure computed from it alone can be kept with it. Return
+        values are shared: callers must not change them."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return cast(_T, self._memo[key])
 
     def extent(self) -> TimeRange:
         """First to last presence (UTC); the demo year when the store is empty."""

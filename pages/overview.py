@@ -32,78 +32,13 @@ gap_when = gap_words(logged.period, params.gap_weeks, t, latest=latest)
 
 st.title(t("app_title"))
 
-# The council member's question first: is the promise kept? (the period's year)
-year = int((filters.period.end - pd.Timedelta(seconds=1)).tz_convert(LOCAL_TZ).year)
-as_of = min(pd.Timestamp.now(tz=LOCAL_TZ), snap.extent().end.tz_convert(LOCAL_TZ))
-cards = scorecard(snap, year, as_of, t, lang, params)
-if cards:
-    with st.container(key="verdict"):
-        st.markdown("**" + verdict(cards, year, t) + "**")
-        st.page_link("pages/promise.py", label=t("verdict_link"), icon=":material/checklist:")
+# The council member's question first: is the promise kept? (the period's year) Its box
+# and the headline's are placed here and filled after the map is sent: the browser starts
+# loading the map while the server works out the figures above it.
+verdict_box = st.container()
+headline_box = st.container()
 
 table = presence_by_area(snap, filters, params)
-everywhere = (
-    table if filters.areas is None else presence_by_area(snap, replace(filters, areas=None), params)
-)
-head = headline(everywhere, filters.areas)
-trend = balance_trend(weekly_balance(snap, filters)) if not head.chosen else None
-gaps = area_gaps(snap, logged, params)
-spots = spot_table(snap, filters, params, t)
-known = t("col_followed_up") in spots.columns  # not in the public tier
-not_followed = int((spots[t("col_followed_up")] == t("no")).sum()) if known else 0
-village_gaps = gaps[gaps["kind"] != "countryside"]
-
-c1, c2, c3, c4 = st.columns(4)
-if head.chosen:
-    c1.metric(
-        t("headline_selection_share"),
-        percent(head.share_hours, lang),
-        help=t("headline_selection_help", pop=percent(head.share_population, lang)),
-    )
-    c2.metric(
-        t("headline_selection_ratio"), number(head.ratio, lang, 2), help=t("selection_ratio_help")
-    )
-else:
-    c1.metric(
-        t("headline_countryside_share"),
-        percent(head.share_hours, lang),
-        delta=None if trend is None else t("trend_delta", delta=signed(trend, lang)),
-        help=t("headline_help", pop=percent(head.share_population, lang)),
-    )
-    c2.metric(t("headline_ratio"), number(head.ratio, lang, 2), help=t("ratio_help"))
-c3.metric(t("headline_gaps", when=gap_when), len(village_gaps))
-c4.metric(
-    t("headline_spots_without"),
-    t("n_of_m", n=not_followed, m=len(spots)) if known else "–",
-    help=(
-        t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days)
-        if snap.tier.exact_presence
-        else t("follow_up_area_rule", days=params.spot_days)
-    )
-    if known
-    else t("follow_up_hidden"),
-)
-shares = {
-    "share": percent(head.share_hours, lang),
-    "pop": percent(head.share_population, lang),
-    "words": words,
-}
-if head.share_hours != head.share_hours:  # NaN: no presence at all in the period
-    st.markdown(t("headline_no_presence"))
-else:
-    if head.chosen:
-        names = escape_markdown(", ".join(head.names))  # area names may come from a file
-        sentence = t("selection_sentence", names=names, **shares)
-    else:
-        sentence = t("headline_sentence", **shares)
-    st.markdown("**" + sentence + "**")
-if len(village_gaps):
-    st.warning(
-        t("villages_without", when=gap_when)
-        + " "
-        + escape_markdown(", ".join(village_gaps["name"]))
-    )
-
 layers = build_layers(snap, filters, params, table, t, ctx.settings.raw_points_max)
 if layers.presence_mode == "hexagons":
     st.info(t("hexagon_note", n=layers.presence_fixes))
@@ -144,6 +79,88 @@ def show_map() -> None:
 
 show_map()
 st.caption(t("map_caption"))
+
+everywhere = (
+    table if filters.areas is None else presence_by_area(snap, replace(filters, areas=None), params)
+)
+head = headline(everywhere, filters.areas)
+trend = balance_trend(weekly_balance(snap, filters)) if not head.chosen else None
+gaps = area_gaps(snap, logged, params)
+spots = spot_table(snap, filters, params, t)
+known = t("col_followed_up") in spots.columns  # not in the public tier
+not_followed = int((spots[t("col_followed_up")] == t("no")).sum()) if known else 0
+village_gaps = gaps[gaps["kind"] != "countryside"]
+
+
+def show_verdict() -> None:
+    year = int((filters.period.end - pd.Timedelta(seconds=1)).tz_convert(LOCAL_TZ).year)
+    as_of = min(pd.Timestamp.now(tz=LOCAL_TZ), snap.extent().end.tz_convert(LOCAL_TZ))
+    cards = scorecard(snap, year, as_of, t, lang, params)
+    if cards:
+        with st.container(key="verdict"):
+            st.markdown("**" + verdict(cards, year, t) + "**")
+            st.page_link("pages/promise.py", label=t("verdict_link"), icon=":material/checklist:")
+
+
+def show_headline() -> None:
+    c1, c2, c3, c4 = st.columns(4)
+    if head.chosen:
+        c1.metric(
+            t("headline_selection_share"),
+            percent(head.share_hours, lang),
+            help=t("headline_selection_help", pop=percent(head.share_population, lang)),
+        )
+        c2.metric(
+            t("headline_selection_ratio"),
+            number(head.ratio, lang, 2),
+            help=t("selection_ratio_help"),
+        )
+    else:
+        c1.metric(
+            t("headline_countryside_share"),
+            percent(head.share_hours, lang),
+            delta=None if trend is None else t("trend_delta", delta=signed(trend, lang)),
+            help=t("headline_help", pop=percent(head.share_population, lang)),
+        )
+        c2.metric(t("headline_ratio"), number(head.ratio, lang, 2), help=t("ratio_help"))
+    c3.metric(t("headline_gaps", when=gap_when), len(village_gaps))
+    c4.metric(
+        t("headline_spots_without"),
+        t("n_of_m", n=not_followed, m=len(spots)) if known else "–",
+        help=(
+            t("spots_rule", radius=int(params.spot_radius_m), days=params.spot_days)
+            if snap.tier.exact_presence
+            else t("follow_up_area_rule", days=params.spot_days)
+        )
+        if known
+        else t("follow_up_hidden"),
+    )
+    shares = {
+        "share": percent(head.share_hours, lang),
+        "pop": percent(head.share_population, lang),
+        "words": words,
+    }
+    if head.share_hours != head.share_hours:  # NaN: no presence at all in the period
+        st.markdown(t("headline_no_presence"))
+    else:
+        if head.chosen:
+            names = escape_markdown(", ".join(head.names))  # area names may come from a file
+            sentence = t("selection_sentence", names=names, **shares)
+        else:
+            sentence = t("headline_sentence", **shares)
+        st.markdown("**" + sentence + "**")
+    if len(village_gaps):
+        st.warning(
+            t("villages_without", when=gap_when)
+            + " "
+            + escape_markdown(", ".join(village_gaps["name"]))
+        )
+
+
+with verdict_box:
+    show_verdict()
+with headline_box:
+    show_headline()
 
 st.subheader(t("table_areas_words", words=words))
 show_table(ctx, area_table(table, t))

@@ -173,3 +173,18 @@ def test_months_without_logged_data_are_missing_not_zero(demo_store):
     assert before[["town_hours", "countryside_hours", "controls"]].isna().all().all()
     year = monthly_presence(snap, 2018)
     assert year["town_hours"].notna().all() and (year["town_hours"] > 0).all()
+
+
+def test_the_months_are_kept_with_their_snapshot_and_not_shared_with_a_changed_copy(demo_store):
+    from dataclasses import replace
+
+    from geo.promise import monthly_presence
+
+    snap = load_snapshot(demo_store)
+    first = monthly_presence(snap, 2018)
+    first.loc[0, "town_hours"] = -1.0  # a caller's change stays with the caller
+    again = monthly_presence(snap, 2018)
+    assert again.loc[0, "town_hours"] > 0
+    assert ("monthly_presence", 2018) in snap._memo
+    # a copy with other data (dataclasses.replace: tiers, live patches) starts empty
+    assert replace(snap, version=snap.version + 1)._memo == {}

@@ -172,6 +172,23 @@ def settled(page, timeout: float = 90_000, *, start_ms: float = 0) -> None:
     )
 
 
+def choose(page, option, attempts: int = 3) -> None:
+    """Check a radio option, again when a rerun re-drew it under the click (Playwright then
+    says the click "did not change its state"); waits for the rerun it starts to finish."""
+    from playwright.sync_api import Error, expect
+
+    for attempt in range(attempts):
+        settled(page)
+        try:
+            option.check(force=True, timeout=15_000)
+            expect(option).to_be_checked(timeout=15_000)
+            break
+        except (Error, AssertionError):
+            if attempt == attempts - 1:
+                raise
+    settled(page, start_ms=1_000)
+
+
 def open_as(page, url: str, role: str | None) -> None:
     """A fresh app session at ``url``, signed in as ``role`` (None: the public)."""
     from playwright.sync_api import expect
