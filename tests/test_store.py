@@ -274,6 +274,16 @@ def test_replace_areas_with_the_real_outline_reassigns(store):
     assert set(store.query("presence")["area_id"]) == {"liatorp", "almhult"}
 
 
+def test_the_area_index_is_built_on_first_use_and_again_after_the_areas_change(store):
+    assert len(store.areas()) and store._index_cache is None  # reading areas: no raster
+    index = store.area_index()
+    assert store.area_index() is index
+    outline = read_boundary_file(shared_file("sweden-municipalities.geojson"), code="0765")
+    store.replace_areas(areas_for_outline(outline), outline)
+    assert store.area_index() is not index
+    assert list(store.area_index().ids) == list(store.areas()["id"])
+
+
 def test_tables_open_in_gdal_as_in_qgis(store, demo_year):
     """The file, or the PostGIS schema, lists its layers with their CRS in GDAL's
     ``ogrinfo`` (the GeoPackage and PostgreSQL drivers QGIS also reads through)."""

@@ -50,7 +50,8 @@ class Backend(ABC):
     GEOM_SQL = "?"
     # SQL expression reading a stored geometry as bytes (a fingerprint, not for decoding).
     GEOM_OUT_SQL = "geom"
-    _geo_cache: tuple[int, gpd.GeoDataFrame, BaseGeometry, AreaIndex] | None = None
+    _geo_cache: tuple[int, gpd.GeoDataFrame, BaseGeometry] | None = None
+    _index_cache: tuple[int, AreaIndex] | None = None
 
     # ----------------------------------------------------------- transactions
     @abstractmethod
@@ -191,17 +192,18 @@ class Backend(ABC):
         with self._read() as tx:
             return self._meta(tx, "data_version")
 
-    def _geography(self) -> tuple[gpd.GeoDataFrame, BaseGeometry, AreaIndex]:
-        """Areas, outline and their index, re-read only when the areas change."""
+    def _geography(self) -> tuple[int, gpd.GeoDataFrame, BaseGeometry]:
+        """Areas version, areas and outline, re-read only when the areas change."""
         with self._read() as tx:
             version = self._meta(tx, "areas_version")
-        if self._geo_cache is None or self._geo_cache[0] != version:
+        cached = self._geo_cache
+        if cached is None or cached[0] != version:
             areas = self._geo_table("areas")
             muni = self._geo_table("municipality").geometry.iloc[0]
             parts = shapely.get_parts(muni)
             outline = parts[0] if len(parts) == 1 else muni
-            self._geo_cache = (version, areas, outline, AreaIndex(areas))
-        return self._geo_cache[1], self._geo_cache[2], self._geo_cache[3]
+            cached = self._geo_cache = (version, areas, outline)
+        return cached
 
     def municipality_name(self) -> str:
         """The stored municipality's name (``Älmhults kommun``)."""
@@ -211,15 +213,23 @@ class Backend(ABC):
 
     def areas(self) -> gpd.GeoDataFrame:
         """Areas in priority order (EPSG:4326)."""
-        return self._geography()[0].copy()
+        return self._geography()[1].copy()
 
     def municipality(self) -> BaseGeometry:
         """The municipality outline (EPSG:4326)."""
-        return self._geography()[1]
+        return self._geography()[2]
 
     def area_index(self) -> AreaIndex:
-        """An :class:`AreaIndex` over the stored areas, rebuilt when they change."""
-        return self._geography()[2]
+        """An :class:`AreaIndex` over the stored areas, rebuilt when they change.
+
+        Built on first use, not when the areas are read: its raster takes ~0.7 s for
+        Älmhult, and a server's first page (reads only) need not wait for it.
+        """
+        version, areas, _ = self._geography()
+        cached = self._index_cache
+        if cached is None or cached[0] != version:
+            cached = self._index_cache = (version, AreaIndex(areas))
+        return cached[1]
 
     def _period_clause(self, layer: str, period: TimeRange) -> tuple[str, list[object]]:
         """Records overlapping ``period``: by start/end, else by their local date."""
