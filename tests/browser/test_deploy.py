@@ -13,6 +13,7 @@ and that another site cannot frame the app.
 from __future__ import annotations
 
 import getpass
+import gzip
 import os
 import re
 import shlex
@@ -179,7 +180,7 @@ http {{
         app.wait(20)
 
 
-def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     """GET without following redirects, trusting the self-signed certificate."""
     context = ssl.create_default_context()
     context.check_hostname = False
@@ -191,7 +192,7 @@ def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
 
     opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), NoRedirect())
     try:
-        with opener.open(url, timeout=30) as r:
+        with opener.open(urllib.request.Request(url, headers=headers or {}), timeout=30) as r:
             return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
     except urllib.error.HTTPError as exc:
         return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
@@ -214,6 +215,25 @@ def test_every_response_carries_the_security_headers(deployed):
     status, headers, _ = fetch(deployed["http"] + "/?pick=year")
     assert status == 301 and headers["location"].startswith("https://")
     assert headers["location"].endswith("/?pick=year")
+
+
+def test_scripts_go_out_compressed_and_the_bundle_is_cached(deployed):
+    url = deployed["url"]
+    _, _, page = fetch(url + "/")
+    bundle = re.search(rb'src="\./(static/js/index\.[^"]+\.js)"', page)
+    assert bundle, "Streamlit's page no longer names its script bundle"
+    for path in (
+        "/" + bundle.group(1).decode(),
+        "/app/static/node_modules/leaflet/dist/leaflet.js",
+    ):
+        _, _, plain = fetch(url + path)
+        status, headers, body = fetch(url + path, {"Accept-Encoding": "gzip"})
+        assert status == 200 and headers.get("content-encoding") == "gzip", (path, headers)
+        assert gzip.decompress(body) == plain  # the same file, a third or less on the wire
+        assert len(body) < len(plain) / 2.5, (path, len(body), len(plain))
+        assert "accept-encoding" in headers.get("vary", "").lower()
+    _, headers, _ = fetch(url + "/" + bundle.group(1).decode())
+    assert "immutable" in headers.get("cache-control", "")  # hashed name: cached for a year
 
 
 def _browser_context(browser):
