@@ -284,6 +284,14 @@ def test_the_area_index_is_built_on_first_use_and_again_after_the_areas_change(s
     assert list(store.area_index().ids) == list(store.areas()["id"])
 
 
+def test_threads_asking_for_the_area_index_at_once_share_one(store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        indexes = list(pool.map(lambda _: store.area_index(), range(16)))
+    assert all(index is indexes[0] for index in indexes)
+
+
 def test_tables_open_in_gdal_as_in_qgis(store, demo_year):
     """The file, or the PostGIS schema, lists its layers with their CRS in GDAL's
     ``ogrinfo`` (the GeoPackage and PostgreSQL drivers QGIS also reads through)."""

@@ -9,6 +9,7 @@ identifiers from our own schema only; every value is a bound parameter.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -29,6 +30,7 @@ from geo.store.common import quote
 from geo.sums import runs_from_fixes
 
 UID_CHUNK = 500
+_INDEX_BUILD = threading.Lock()
 """Uids bound per ``IN (...)`` list (SQLite allows 32,766 variables; short lists plan fast)."""
 
 
@@ -228,7 +230,12 @@ class Backend(ABC):
         version, areas, _ = self._geography()
         cached = self._index_cache
         if cached is None or cached[0] != version:
-            cached = self._index_cache = (version, AreaIndex(areas))
+            # One build at a time: two threads preparing the same shapely geometries at once
+            # crashed the process (writes from several threads, tests/test_postgis.py).
+            with _INDEX_BUILD:
+                cached = self._index_cache
+                if cached is None or cached[0] != version:
+                    cached = self._index_cache = (version, AreaIndex(areas))
         return cached[1]
 
     def _period_clause(self, layer: str, period: TimeRange) -> tuple[str, list[object]]:
