@@ -249,7 +249,14 @@ def page_and_watch(browser):
             r.abort()
 
     page.route("**/*", route)
-    page.on("requestfailed", lambda r: watch.failed.append(r.url))
+
+    def request_failed(r) -> None:
+        # The browser itself cancels a frame's loads when a rerun replaces the frame
+        # (net::ERR_ABORTED): no server or network failure. Anything else is kept.
+        if r.failure != "net::ERR_ABORTED":
+            watch.failed.append(f"{r.url} ({r.failure})")
+
+    page.on("requestfailed", request_failed)
     page.on(
         "response",
         lambda r: watch.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None,
