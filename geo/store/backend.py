@@ -30,8 +30,8 @@ from geo.store.common import quote
 from geo.sums import runs_from_fixes
 
 UID_CHUNK = 500
-_INDEX_BUILD = threading.Lock()
 """Uids bound per ``IN (...)`` list (SQLite allows 32,766 variables; short lists plan fast)."""
+_INDEX_BUILD = threading.Lock()  # one area raster built at a time (Backend.area_index)
 
 
 @dataclass
