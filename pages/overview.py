@@ -92,7 +92,7 @@ not_followed = int((spots[t("col_followed_up")] == t("no")).sum()) if known else
 village_gaps = gaps[gaps["kind"] != "countryside"]
 
 
-def show_verdict() -> None:
+with verdict_box:
     year = int((filters.period.end - pd.Timedelta(seconds=1)).tz_convert(LOCAL_TZ).year)
     as_of = min(pd.Timestamp.now(tz=LOCAL_TZ), snap.extent().end.tz_convert(LOCAL_TZ))
     cards = scorecard(snap, year, as_of, t, lang, params)
@@ -101,8 +101,7 @@ def show_verdict() -> None:
             st.markdown("**" + verdict(cards, year, t) + "**")
             st.page_link("pages/promise.py", label=t("verdict_link"), icon=":material/checklist:")
 
-
-def show_headline() -> None:
+with headline_box:
     c1, c2, c3, c4 = st.columns(4)
     if head.chosen:
         c1.metric(
@@ -155,12 +154,6 @@ def show_headline() -> None:
             + " "
             + escape_markdown(", ".join(village_gaps["name"]))
         )
-
-
-with verdict_box:
-    show_verdict()
-with headline_box:
-    show_headline()
 
 st.subheader(t("table_areas_words", words=words))
 show_table(ctx, area_table(table, t))
