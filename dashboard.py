@@ -234,26 +234,43 @@ with st.sidebar:
         disabled=not settings.tile_url,
         help=t("show_tiles_help"),
     )
-    with st.expander(t("rules")):
-        fixed = not tier.adjust_rules  # coarse tiers: one table computed with fixed rules
-        if fixed:
-            st.caption(t("rules_fixed_tier"))
-        radius = st.slider(
-            t("spot_radius"),
-            50,
-            2000,
-            int(settings.spot_radius_m),
-            50,
-            key="radius",
-            disabled=fixed,
+    # The rules' sliders are made only while their section is open (on a first visit
+    # four sliders and their scripts delayed the map by ~0.2 s); their values are kept
+    # under keys of their own, so a closed section keeps what was set.
+    fixed = not tier.adjust_rules  # coarse tiers: one table computed with fixed rules
+    rules = {
+        name: st.session_state.get("_rule_" + name, default)
+        for name, default in (
+            ("radius", int(settings.spot_radius_m)),
+            ("days", settings.spot_follow_up_days),
+            ("dwell", int(settings.dwell_minutes)),
+            ("gap_weeks", 4),
         )
-        days = st.slider(
-            t("spot_days"), 1, 60, settings.spot_follow_up_days, key="days", disabled=fixed
-        )
-        dwell = st.slider(
-            t("dwell"), 1, 60, int(settings.dwell_minutes), key="dwell", disabled=fixed
-        )
-        gap_weeks = st.slider(t("gap_weeks"), 1, 12, 4, key="gap_weeks")
+    }
+    rules_box = st.expander(t("rules"), key="rules_open", on_change="rerun")
+    with rules_box:
+        if rules_box.open:
+            if fixed:
+                st.caption(t("rules_fixed_tier"))
+            rules["radius"] = st.slider(
+                t("spot_radius"), 50, 2000, rules["radius"], 50, key="radius", disabled=fixed
+            )
+            rules["days"] = st.slider(
+                t("spot_days"), 1, 60, rules["days"], key="days", disabled=fixed
+            )
+            rules["dwell"] = st.slider(
+                t("dwell"), 1, 60, rules["dwell"], key="dwell", disabled=fixed
+            )
+            rules["gap_weeks"] = st.slider(
+                t("gap_weeks"), 1, 12, rules["gap_weeks"], key="gap_weeks"
+            )
+            st.session_state.update({"_rule_" + name: v for name, v in rules.items()})
+    radius, days, dwell, gap_weeks = (
+        rules["radius"],
+        rules["days"],
+        rules["dwell"],
+        rules["gap_weeks"],
+    )
 
 filters = Filters(
     period=period,

@@ -234,15 +234,16 @@ def summaries(
     table: pd.DataFrame,
     gaps: pd.DataFrame,
     spots: pd.DataFrame,
-    roads: pd.DataFrame,
-    controls: pd.DataFrame,
+    roads: pd.DataFrame | None,
+    controls: pd.DataFrame | None,
     t: Translate,
 ) -> dict[str, str]:
     """One line per coverage table saying what it holds (shown above the collapsed table).
 
     ``table`` is the per-area table from :func:`geo.coverage.presence_by_area`; the others
-    are the tables of this module (translated columns). Counts a coarse tier withholds are
-    not summed: the lines give numbers of rows, hours and gaps only."""
+    are the tables of this module (translated columns); ``roads`` or ``controls`` None: no
+    line for them (the overview shows neither). Counts a coarse tier withholds are not
+    summed: the lines give numbers of rows, hours and gaps only."""
     hours = pd.to_numeric(table["hours"], errors="coerce")
     none = int((hours.fillna(0) == 0).sum())
     out = {
@@ -258,11 +259,14 @@ def summaries(
         )
     else:
         out["spots"] = t("sum_spots", n=len(spots))
-    out["roads"] = t(
-        "sum_roads",
-        n=len(roads),
-        without=int((roads[t("col_gap")] == t("no_control_in_period")).sum()),
-    )
+    if roads is not None:
+        out["roads"] = t(
+            "sum_roads",
+            n=len(roads),
+            without=int((roads[t("col_gap")] == t("no_control_in_period")).sum()),
+        )
+    if controls is None:
+        return out
     if t("col_place") in controls.columns:  # one row per control (exact tier)
         checked = pd.to_numeric(controls[t("col_vehicles_checked")], errors="coerce")
         out["controls"] = t("sum_controls", n=len(controls), vehicles=float(checked.sum()))

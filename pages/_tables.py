@@ -1,5 +1,6 @@
 """Tables on screen: sortable and searchable (``st.dataframe``), numbers in the reader's
-language, scrolling inside their own box on narrow screens, long ones behind a summary.
+language, scrolling inside their own box on narrow screens, long ones behind a summary
+(made and sent only when opened: a page shows its map and figures sooner).
 
 ``st.dataframe`` shows cell text as text (never Markdown or HTML), so user text is safe.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.elements.lib.mutable_expander_container import ExpanderContainer
 
 from geo.text import escape_markdown
 from geo.views import styled
@@ -41,17 +43,40 @@ def show_table(
     )
 
 
+def table_box(ctx: Context, key: str) -> ExpanderContainer:
+    """ "Show the table": an expander whose content is made and sent only while it is open
+    (use ``.open``); opening it reruns the page. Its label names no row count: a label that
+    changed with the filters would make a new expander and close an open one."""
+    return st.expander(ctx.t("show_table"), key=key, on_change="rerun")
+
+
 def collapsed_table(
-    ctx: Context,
-    title: str,
-    summary: str,
-    table: pd.DataFrame,
-    *,
-    expanded: bool = False,
-    empty: str | None = None,
+    ctx: Context, title: str, summary: str, table: pd.DataFrame, *, key: str
 ) -> None:
-    """A heading with a one-line summary, the table behind an expander."""
+    """A heading with a one-line summary, the table behind a :func:`table_box` (none when
+    the table is empty: the summary says so)."""
     st.subheader(title)
     st.markdown(escape_markdown(summary))
-    with st.expander(ctx.t("show_table", n=len(table)), expanded=expanded):
-        show_table(ctx, table, empty=empty)
+    if table.empty:
+        return
+    box = table_box(ctx, key)
+    with box:
+        if box.open:
+            show_table(ctx, table)
+
+
+def spot_rows(ctx: Context, spots: pd.DataFrame, summary: str, *, key: str) -> None:
+    """The problem spots' summary and table (from :func:`geo.views.spot_table`), behind a
+    :func:`table_box`, with a switch to only the spots without follow-up where the tier
+    shows follow-up."""
+    st.markdown(escape_markdown(summary))
+    box = table_box(ctx, key)
+    with box:
+        if not box.open:
+            return
+        followed = ctx.t("col_followed_up")
+        if followed in spots.columns and st.toggle(
+            ctx.t("only_without_follow_up"), key=key + "_without"
+        ):
+            spots = spots[spots[followed] == ctx.t("no")]
+        show_table(ctx, spots, empty=ctx.t("no_spots"))

@@ -35,7 +35,7 @@ from geo.views import (
 )
 from pages._downloads import download
 from pages._session import current_context
-from pages._tables import collapsed_table, show_table
+from pages._tables import collapsed_table, show_table, spot_rows, table_box
 
 ctx = current_context()
 t, snap, filters, params, lang = ctx.t, ctx.snap, ctx.filters, ctx.params, ctx.lang
@@ -93,10 +93,12 @@ if len(chart):
         .properties(height=260),
         use_container_width=True,
     )
-with st.expander(t("show_table", n=len(weekly))):
-    show_table(ctx, weekly_table(weekly, t))
+weeks_box = table_box(ctx, "coverage_weeks")
+with weeks_box:
+    if weeks_box.open:
+        show_table(ctx, weekly_table(weekly, t))
 
-collapsed_table(ctx, t("table_gaps", when=gap_when), said["gaps"], gaps, empty=t("no_gaps"))
+collapsed_table(ctx, t("table_gaps", when=gap_when), said["gaps"], gaps, key="coverage_gaps")
 
 st.subheader(t("table_spots"))
 st.caption(
@@ -104,16 +106,10 @@ st.caption(
     if snap.tier.exact_presence
     else t("follow_up_area_rule", days=params.spot_days)  # read from the area x week table
 )
-st.markdown(escape_markdown(said["spots"]))
-with st.expander(t("show_table", n=len(spots))):
-    if t("col_followed_up") in spots.columns and st.toggle(
-        t("only_without_follow_up"), key="coverage_only_without"
-    ):
-        spots = spots[spots[t("col_followed_up")] == t("no")]
-    show_table(ctx, spots, empty=t("no_spots"))
+spot_rows(ctx, spots, said["spots"], key="coverage_spots")
 
-collapsed_table(ctx, t("table_roads"), said["roads"], roads)
-collapsed_table(ctx, t("table_controls"), said["controls"], controls)
+collapsed_table(ctx, t("table_roads"), said["roads"], roads, key="coverage_roads")
+collapsed_table(ctx, t("table_controls"), said["controls"], controls, key="coverage_controls")
 
 if ctx.tier.role == Role.POLICE and len(snap.plans):  # plans exist in the police tier only
     adherence = weekly_adherence(snap, pd.Timestamp.now(tz="UTC"))
@@ -128,8 +124,10 @@ if ctx.tier.role == Role.POLICE and len(snap.plans):  # plans exist in the polic
 if len(incidents):
     st.subheader(t("table_incidents"))
     st.caption(t("incidents_caption"))
-    with st.expander(t("show_table", n=len(incidents))):
-        show_table(ctx, incidents)
+    incidents_box = table_box(ctx, "coverage_incidents")
+    with incidents_box:
+        if incidents_box.open:
+            show_table(ctx, incidents)
 
 st.subheader(t("export_data"))
 st.caption(

@@ -1,5 +1,5 @@
 """Overview: the promise's verdict, the headline for the chosen areas and period, the map,
-and the map's facts as tables."""
+and the map's facts as tables behind their summaries."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from geo.model import LOCAL_TZ
 from geo.numbers import number, percent, signed
 from geo.promise import scorecard, verdict
 from geo.text import escape_markdown
-from geo.views import area_table, balance_trend, gap_table, spot_table
+from geo.views import area_table, balance_trend, gap_table, spot_table, summaries
 from pages._session import current_context
-from pages._tables import show_table
+from pages._tables import collapsed_table, spot_rows
 
 ctx = current_context()
 t, snap, filters, params, lang = ctx.t, ctx.snap, ctx.filters, ctx.params, ctx.lang
@@ -90,6 +90,7 @@ spots = spot_table(snap, filters, params, t)
 known = t("col_followed_up") in spots.columns  # not in the public tier
 not_followed = int((spots[t("col_followed_up")] == t("no")).sum()) if known else 0
 village_gaps = gaps[gaps["kind"] != "countryside"]
+gap_view = gap_table(gaps, t, snap.tier.time_unit)
 
 
 with verdict_box:
@@ -155,12 +156,15 @@ with headline_box:
             + escape_markdown(", ".join(village_gaps["name"]))
         )
 
-st.subheader(t("table_areas_words", words=words))
-show_table(ctx, area_table(table, t))
-st.subheader(t("table_gaps", when=gap_when))
-show_table(ctx, gap_table(gaps, t, snap.tier.time_unit), empty=t("no_gaps"))
+# The tables wait behind their summaries: made and sent only when opened.
+said = summaries(table, gap_view, spots, None, None, t)
+collapsed_table(
+    ctx,
+    t("table_areas_words", words=words),
+    said["areas"],
+    area_table(table, t),
+    key="overview_areas",
+)
+collapsed_table(ctx, t("table_gaps", when=gap_when), said["gaps"], gap_view, key="overview_gaps")
 st.subheader(t("table_spots"))
-only_without = known and st.toggle(t("only_without_follow_up"), key="only_without")
-if only_without:
-    spots = spots[spots[t("col_followed_up")] == t("no")]
-show_table(ctx, spots, empty=t("no_spots"))
+spot_rows(ctx, spots, said["spots"], key="overview_spots")

@@ -72,8 +72,26 @@ def run(
     return at
 
 
-def test_overview_shows_verdict_headline_map_and_tables(app_env):
+OVERVIEW_TABLES = {"overview_areas": True, "overview_gaps": True, "overview_spots": True}
+
+
+def test_overview_tables_wait_behind_their_summaries(app_env):
+    # A first visit gets the map and the figures; no table is made or sent until opened.
     at = run()
+    assert len(at.dataframe) == 0
+    assert [e.label for e in at.main.expander] == ["Visa tabellen"] * 3
+    summaries = [m.value for m in at.markdown][2:5]
+    assert summaries[0] == "17 områden, 1183,2 närvarotimmar; 0 områden utan närvaro\\."
+    assert summaries[1].startswith("4 områden utan närvaro\\: Hallaryd, ")
+    assert summaries[2] == "40 problemplatser, varav 13 utan uppföljning\\."
+    opened = run(overview_spots=True)
+    assert len(opened.dataframe) == 1 and len(opened.dataframe[0].value) == 40
+    # The label names no row count: a filter change keeps an open table open.
+    assert [e.label for e in opened.main.expander] == ["Visa tabellen"] * 3
+
+
+def test_overview_shows_verdict_headline_map_and_tables(app_env):
+    at = run(**OVERVIEW_TABLES)
     assert at.markdown[0].value == "**Löftet 2018 hålls delvis: 3 av 4 åtaganden uppfyllda.**"
     assert at.markdown[1].value == (
         "**Landsbygden fick 40\u00a0% av närvarotimmarna år 2018; där bor 35\u00a0% av invånarna.**"
@@ -90,7 +108,7 @@ def test_overview_shows_verdict_headline_map_and_tables(app_env):
 
 
 def test_area_filter_zooms_the_map_and_the_headline_follows(app_env):
-    at = run(areas=["dio"], period_pick="month")
+    at = run(areas=["dio"], period_pick="month", **OVERVIEW_TABLES)
     kw = app_env[-1]
     assert kw["zoom"] >= 13 and abs(kw["center"][0] - 56.63) < 0.05  # Diö, not the whole
     assert at.metric[0].label == "Urvalets andel av närvaron"
@@ -104,11 +122,13 @@ def test_area_filter_zooms_the_map_and_the_headline_follows(app_env):
 
 
 def test_coverage_page_in_english(app_env):
-    at = run("pages/coverage.py", lang="en")
+    boxes = ("weeks", "gaps", "spots", "roads", "controls")
+    at = run("pages/coverage.py", lang="en", **{"coverage_" + b: True for b in boxes})
     assert at.title[0].value == "Coverage by area"
     assert len(at.dataframe) == 6  # areas, weeks, gaps, spots, roads, controls
     assert "The countryside got" in at.markdown[0].value
-    assert at.expander[0].label == "Show the table (53 rows)"  # ISO weeks 1 to 1 (2019)
+    assert at.main.expander[0].label == "Show the table"
+    assert len(at.dataframe[1].value) == 53  # ISO weeks 1 to 1 (2019)
 
 
 def test_url_parameters_set_the_filters(app_env):
@@ -119,6 +139,7 @@ def test_url_parameters_set_the_filters(app_env):
     at.query_params["start"] = "2018-05-01"
     at.query_params["end"] = "2018-05-31"
     at.query_params["areas"] = "dio"
+    at.session_state["overview_areas"] = True
     at.run()
     assert not at.exception
     assert at.sidebar.caption[0].value == "Vald period: i maj 2018 (2018-05-01 – 2018-05-31)"
@@ -128,8 +149,8 @@ def test_url_parameters_set_the_filters(app_env):
 def test_filter_change_updates_the_tables(app_env):
     # (AppTest loses sidebar widgets on a rerun under st.navigation, so two fresh runs
     # with different filter state stand in for a click; tests/browser clicks for real.)
-    before = run().dataframe[0].value
-    after = run(period_pick="4weeks").dataframe[0].value
+    before = run(overview_areas=True).dataframe[0].value
+    after = run(period_pick="4weeks", overview_areas=True).dataframe[0].value
     assert not before.equals(after)
     assert after.iloc[:, 4].sum() < before.iloc[:, 4].sum()  # fewer hours in 4 weeks than a year
 

@@ -17,7 +17,7 @@ def _slider(at, key: str):
 
 
 def test_rules_are_fixed_and_kinds_not_split_for_the_public(app_env) -> None:  # noqa: F811
-    at = run(role=None, dwell=55, kinds=["foot_patrol"])
+    at = run(role=None, rules_open=True, _rule_dwell=55, kinds=["foot_patrol"])
     assert _slider(at, "dwell").disabled and _slider(at, "radius").disabled
     kinds = next(m for m in at.sidebar.multiselect if m.key == "kinds")
     assert kinds.disabled
@@ -32,7 +32,7 @@ def test_rules_are_fixed_and_kinds_not_split_for_the_public(app_env) -> None:  #
 
 
 def test_municipality_may_choose_kinds_but_not_the_visit_length(app_env) -> None:  # noqa: F811
-    at = run(role="municipality", dwell=55, kinds=["foot_patrol"])
+    at = run(role="municipality", rules_open=True, _rule_dwell=55, kinds=["foot_patrol"])
     assert _slider(at, "dwell").disabled
     assert not next(m for m in at.sidebar.multiselect if m.key == "kinds").disabled
     assert at.session_state["_context"].filters.kinds == ("foot_patrol",)
@@ -40,9 +40,19 @@ def test_municipality_may_choose_kinds_but_not_the_visit_length(app_env) -> None
 
 
 def test_police_keeps_every_rule(app_env) -> None:  # noqa: F811
-    at = run(role="police", dwell=55)
+    at = run(role="police", rules_open=True, _rule_dwell=55)
     assert not _slider(at, "dwell").disabled
+    assert _slider(at, "dwell").value == 55
     assert at.session_state["_context"].params.dwell_minutes == 55
+
+
+def test_rules_keep_their_values_while_their_section_is_closed(app_env) -> None:  # noqa: F811
+    # Closed, the section makes no sliders (a first visit loads no slider scripts); the
+    # values set while it was open still rule the figures.
+    at = run(role="police", _rule_dwell=55, _rule_gap_weeks=2)
+    assert not at.sidebar.slider
+    assert at.session_state["_context"].params.dwell_minutes == 55
+    assert at.session_state["_context"].params.gap_weeks == 2
 
 
 def test_municipality_change_list_names_roles_not_police_planners(app_env, tmp_path) -> None:  # noqa: F811

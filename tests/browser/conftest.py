@@ -172,6 +172,18 @@ def settled(page, timeout: float = 90_000, *, start_ms: float = 0) -> None:
     )
 
 
+def open_sections(page, limit: int = 30) -> None:
+    """Open every closed section (expander) of the page, one at a time, each time waiting
+    for the rerun its click may start: a table section's content is made only once open."""
+    closed = page.locator('[data-testid="stExpander"] details:not([open]) > summary')
+    for _ in range(limit):
+        if closed.count() == 0:
+            return
+        closed.first.click()
+        settled(page, start_ms=400)
+    raise AssertionError(f"more than {limit} sections, or a section closed again")
+
+
 def choose(page, option, attempts: int = 3) -> None:
     """Check a radio option, again when a rerun re-drew it under the click (Playwright then
     says the click "did not change its state"); waits for the rerun it starts to finish."""

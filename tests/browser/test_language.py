@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from geo.i18n import catalogue, translator
-from tests.browser.conftest import LOCAL, Watch, sign_in
+from tests.browser.conftest import LOCAL, Watch, open_sections, sign_in
 
 pytestmark = pytest.mark.browser
 MAP = 'iframe[title="streamlit_folium.st_folium"]'
@@ -105,6 +105,8 @@ def test_every_page_speaks_the_chosen_language(app_url, browser, lang):
             page.frame_locator(MAP).locator(".leaflet-control-layers").hover()
             page.wait_for_timeout(500)
         text = page_text(page)
+        open_sections(page)  # tables, the rules' sliders: their words too
+        text += "\n" + page_text(page)
         problems += [(key, "id", m, _around(text, m)) for m in set(SNAKE.findall(text))]
         problems += [(key, "other language", w, _around(text, w)) for w in wrong if w in text]
         if lang == "sv":

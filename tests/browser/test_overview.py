@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from geo.i18n import translator
-from tests.browser.conftest import open_as
+from tests.browser.conftest import open_as, open_sections
 
 pytestmark = pytest.mark.browser
 T = translator("sv")
@@ -51,6 +51,9 @@ def _town_hours(page) -> str:
 def test_filter_change_updates_the_coverage_table(app_url, page_and_watch):
     page, watch = page_and_watch
     open_overview(page, app_url)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(0)  # behind their summaries
+    open_sections(page)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(3)
     year_hours = _town_hours(page)
     page.get_by_text(T("pick_4weeks"), exact=True).click()
     expect(
@@ -69,6 +72,7 @@ def test_filter_change_updates_the_coverage_table(app_url, page_and_watch):
 def test_stored_markup_is_shown_as_text_and_never_runs(app_url, page_and_watch):
     page, watch = page_and_watch
     open_overview(page, app_url)
+    open_sections(page)
     # the spot table is a grid drawn as text (cells are never HTML): the markup arrives as
     # data and no element of it exists in the page
     page.wait_for_timeout(1000)

@@ -23,7 +23,7 @@ from geo.accounts import AccountStore
 from geo.i18n import translator
 from geo.store import GeoPackageStore
 from geo.text import WORD_JOINER
-from tests.browser.conftest import ACCOUNTS, open_as, running_app, sign_in
+from tests.browser.conftest import ACCOUNTS, open_as, open_sections, running_app, sign_in
 from tests.browser.test_roles import menu, settle, wait_for_map
 from tests.factories import LIATORP, presence, spot, ts
 
@@ -191,10 +191,7 @@ SHOWS_TEXT = {"page_overview", "page_coverage", "page_promise", "page_register",
 def _open_everything(page, title: str) -> None:
     """Open every collapsed section and every tab (their content may be drawn only when
     shown), checking the page after each."""
-    summaries = page.locator('[data-testid="stExpander"] details:not([open]) > summary')
-    for _ in range(summaries.count()):
-        summaries.first.click()
-        page.wait_for_timeout(300)
+    open_sections(page)
     assert planted_links(page) == [], title
     tabs = page.get_by_role("tab")
     for i in range(tabs.count()):
