@@ -18,7 +18,11 @@ browser's HTTP cache off (so the "new tab" figure had no cached scripts); figure
 November 2026 were taken that way, and it stays here to compare with them.
 
     python bench/bench_browser.py [--runs 5] [--cold-runs 3] [--entry scripts/serve.py]
-        [--offline proxy|route]
+        [--offline proxy|route] [--behind-nginx]
+
+``--behind-nginx``: the warm loads and new tabs go through the shipped nginx site
+(deploy/nginx/almhult.conf, as production does: HTTPS, Streamlit's and the map's files sent
+by nginx from disk); the cold starts stay direct.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ from geo.store import GeoPackageStore  # noqa: E402
 
 T = translator("sv")
 MAP = 'iframe[title="streamlit_folium.st_folium"]'
+# A desktop window; the self-signed certificate of --behind-nginx accepted.
+PAGE: dict = {"viewport": {"width": 1400, "height": 1000}, "ignore_https_errors": True}
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 
 
@@ -120,7 +126,7 @@ def median(values: list[float]) -> str:
 def measure(browser, url: str, runs: int) -> dict[str, list[float]]:  # noqa: ANN001
     out: dict[str, list[float]] = {"warm": [], "period": [], "switch": []}
     for _ in range(runs):
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(**PAGE)
         offline(page)
         t0 = time.perf_counter()
         page.goto(url)
@@ -163,7 +169,7 @@ def measure(browser, url: str, runs: int) -> dict[str, list[float]]:  # noqa: AN
 def same_browser(browser, url: str, runs: int) -> list[float]:  # noqa: ANN001
     """New tabs in one browser whose cache already holds Streamlit's and the map's scripts
     (a returning visitor), each its own app session."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(**PAGE)
     first = context.new_page()
     offline(first)
     first.goto(url)
@@ -188,7 +194,7 @@ def cold(browser, entry: str, store: Path, folder: Path, runs: int) -> list[floa
         t0 = time.perf_counter()
         proc, url = start_server(entry, store, folder)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(**PAGE)
             offline(page)
             page.goto(url)
             wait_map(page)
@@ -197,6 +203,26 @@ def cold(browser, entry: str, store: Path, folder: Path, runs: int) -> list[floa
         finally:
             stop(proc)
     return times
+
+
+def behind_nginx(folder: Path, app_url: str) -> tuple[str, subprocess.Popen]:
+    """The shipped nginx site in front of the app (scripts.local_proxy): its HTTPS URL."""
+    from scripts.local_proxy import make_certificate, start_nginx
+
+    site = folder / "nginx"
+    site.mkdir()
+    make_certificate(site)
+    https, http = free_port(), free_port()
+    proc, log = start_nginx(site, https, http, int(app_url.rsplit(":", 1)[1]))
+    deadline = time.monotonic() + 30
+    while True:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", https)) == 0:
+                break
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"nginx did not start: see {log}")
+        time.sleep(0.1)
+    return f"https://127.0.0.1:{https}", proc
 
 
 def main() -> None:
@@ -215,6 +241,11 @@ def main() -> None:
         default="proxy",
         help="how requests beyond the app are refused (route: the pre-November-2026 figures)",
     )
+    parser.add_argument(
+        "--behind-nginx",
+        action="store_true",
+        help="warm loads through deploy/nginx/almhult.conf as shipped (HTTPS, files from disk)",
+    )
     args = parser.parse_args()
     global ROUTE
     ROUTE = args.offline == "route"
@@ -231,8 +262,11 @@ def main() -> None:
                 executable_path=CHROMIUM, args=CHROMIUM_ARGS, proxy=DEAD_PROXY
             )
             proc, url = start_server(args.entry, store, folder)
+            proxy = None
             try:
-                page = browser.new_page()  # first load fills the server's caches
+                if args.behind_nginx:
+                    url, proxy = behind_nginx(folder, url)
+                page = browser.new_page(ignore_https_errors=True)  # fills the server's caches
                 page.goto(url)
                 wait_map(page)
                 page.close()
@@ -240,11 +274,14 @@ def main() -> None:
                 tabs = same_browser(browser, url, args.runs)
             finally:
                 stop(proc)
+                if proxy is not None:
+                    stop(proxy)
             cold_times = cold(browser, args.entry, store, folder, args.cold_runs)
             cold_before = cold(browser, args.before, store, folder, args.cold_runs)
             browser.close()
     print(
         f"entry {args.entry}; offline by {args.offline}; "
+        f"{'warm loads behind nginx; ' if args.behind_nginx else ''}"
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     print(f"warm page load to map (<= 2 s):      {median(warm['warm'])}")

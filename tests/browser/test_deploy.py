@@ -12,7 +12,6 @@ and that another site cannot frame the app.
 
 from __future__ import annotations
 
-import getpass
 import gzip
 import os
 import re
@@ -34,13 +33,13 @@ from geo.handout import CHROMIUM, CHROMIUM_ARGS
 from geo.i18n import translator
 from geo.sessions import COOKIE_NAME
 from geo.store import GeoPackageStore
+from scripts.local_proxy import NGINX, make_certificate, start_nginx
 from tests.browser.conftest import ACCOUNTS, sign_in
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 T = translator("sv")
 DEPLOY = ROOT / "deploy"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 MAP = 'iframe[title="streamlit_folium.st_folium"]'
 HEADERS = {
     "strict-transport-security": "max-age=31536000",
@@ -89,27 +88,6 @@ def unit_service(folder: Path, port: int) -> tuple[dict[str, str], list[str]]:
     return env, command
 
 
-def site_config(folder: Path, https: int, http: int, app: int) -> str:
-    """deploy/nginx/almhult.conf with its ports, certificate paths, upstream and include
-    path replaced (and no IPv6 listeners), everything else as shipped."""
-    site = (DEPLOY / "nginx" / "almhult.conf").read_text("utf-8")
-    replaced = {
-        r"listen \[::\]:\d+[^;]*;": "",
-        r"listen 443 ": f"listen 127.0.0.1:{https} ",
-        r"listen 80;": f"listen 127.0.0.1:{http};",
-        r"/etc/ssl/certs/\S+\.pem": str(folder / "cert.pem"),
-        r"/etc/ssl/private/\S+\.key": str(folder / "key.pem"),
-        r"server 127\.0\.0\.1:8501;": f"server 127.0.0.1:{app};",
-        r"include snippets/almhult-headers\.conf;": (
-            f"include {DEPLOY / 'nginx' / 'almhult-headers.conf'};"
-        ),
-    }
-    for pattern, value in replaced.items():
-        site, n = re.subn(pattern, value, site)
-        assert n, f"deploy/nginx/almhult.conf no longer has {pattern!r}"
-    return site
-
-
 @pytest.fixture(scope="module")
 def deployed(demo_store, tmp_path_factory) -> Iterator[dict[str, object]]:
     if not Path(NGINX).exists():
@@ -120,15 +98,7 @@ def deployed(demo_store, tmp_path_factory) -> Iterator[dict[str, object]]:
     AccountStore(folder / "accounts.db").add(
         *ACCOUNTS["police"][:1], "police", ACCOUNTS["police"][1]
     )
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem"),
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
+    make_certificate(folder)
     app_port, https, http = _free_port(), _free_port(), _free_port()
     env, command = unit_service(folder, app_port)
     app_log = folder / "app.log"
@@ -140,35 +110,7 @@ def deployed(demo_store, tmp_path_factory) -> Iterator[dict[str, object]]:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi", "logs"):
-        (folder / name).mkdir()
-    user = f"user {getpass.getuser()};" if os.geteuid() == 0 else ""
-    (folder / "site.conf").write_text(site_config(folder, https, http, app_port), "utf-8")
-    (folder / "nginx.conf").write_text(
-        f"""{user}
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/logs/error.log;
-events {{}}
-http {{
-    access_log {folder}/logs/access.log;
-    client_body_temp_path {folder}/body;
-    proxy_temp_path {folder}/proxy;
-    fastcgi_temp_path {folder}/fastcgi;
-    uwsgi_temp_path {folder}/uwsgi;
-    scgi_temp_path {folder}/scgi;
-    include {folder}/site.conf;
-}}
-""",
-        "utf-8",
-    )
-    args = [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e"]
-    args += [str(folder / "logs" / "error.log")]
-    checked = subprocess.run([*args, "-t"], capture_output=True, text=True)
-    assert checked.returncode == 0, checked.stderr
-    nginx_log = folder / "logs" / "nginx.out"
-    with open(nginx_log, "w") as log:
-        proxy = subprocess.Popen([*args, "-g", "daemon off;"], stdout=log, stderr=subprocess.STDOUT)
+    proxy, nginx_log = start_nginx(folder, https, http, app_port)
     try:
         _wait_for(app_port, app, app_log)
         _wait_for(https, proxy, nginx_log)
@@ -234,6 +176,27 @@ def test_scripts_go_out_compressed_and_the_bundle_is_cached(deployed):
         assert "accept-encoding" in headers.get("vary", "").lower()
     _, headers, _ = fetch(url + "/" + bundle.group(1).decode())
     assert "immutable" in headers.get("cache-control", "")  # hashed name: cached for a year
+
+
+def test_scripts_and_map_files_are_sent_by_nginx_not_the_app(deployed):
+    # The app's Python process answers files only between the steps of the page it is
+    # computing; nginx sends these from disk (its ETag is mtime-size, the app's a digest).
+    url = deployed["url"]
+    _, _, page = fetch(url + "/")
+    bundle = re.search(rb'src="\./(static/js/index\.[^"]+\.js)"', page).group(1).decode()
+    for path, kind in (
+        ("/" + bundle, "javascript"),
+        ("/component/streamlit_folium.st_folium/index.html", "text/html"),
+        ("/app/static/node_modules/leaflet/dist/leaflet.js", "javascript"),
+        ("/app/static/node_modules/leaflet/dist/leaflet.css", "text/css"),
+    ):
+        status, headers, _ = fetch(url + path)
+        assert status == 200, path
+        assert re.fullmatch(r'"[0-9a-f]+-[0-9a-f]+"', headers.get("etag", "")), (path, headers)
+        assert kind in headers.get("content-type", ""), (path, headers)
+        assert "default-src 'self'" in headers.get("content-security-policy", ""), path
+    status, _, _ = fetch(url + "/static/../../../../etc/passwd")
+    assert status in (400, 404)
 
 
 def _browser_context(browser):
