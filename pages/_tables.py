@@ -44,9 +44,9 @@ def show_table(
 
 
 def table_box(ctx: Context, key: str) -> ExpanderContainer:
-    """ "Show the table": an expander whose content is made and sent only while it is open
-    (use ``.open``); opening it reruns the page. Its label names no row count: a label that
-    changed with the filters would make a new expander and close an open one."""
+    """The "show the table" section: an expander whose content is made and sent only while
+    it is open (use ``.open``); opening it reruns the page. Its label names no row count: a
+    label that changed with the filters would make a new expander and close an open one."""
     return st.expander(ctx.t("show_table"), key=key, on_change="rerun")
 
 
@@ -67,9 +67,11 @@ def collapsed_table(
 
 def spot_rows(ctx: Context, spots: pd.DataFrame, summary: str, *, key: str) -> None:
     """The problem spots' summary and table (from :func:`geo.views.spot_table`), behind a
-    :func:`table_box`, with a switch to only the spots without follow-up where the tier
-    shows follow-up."""
+    :func:`table_box` (none without spots: the summary says so), with a switch to only the
+    spots without follow-up where the tier shows follow-up."""
     st.markdown(escape_markdown(summary))
+    if spots.empty:
+        return
     box = table_box(ctx, key)
     with box:
         if not box.open:

@@ -26,9 +26,10 @@ TIME_OF_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
 def decoded(doc: str) -> str:
-    """Text with HTML entities and JSON \\u escapes undone (maps sit in srcdoc attributes)."""
+    """Text with HTML entities and JSON \\u escapes undone (maps sit in srcdoc attributes;
+    a map's data inside a component's arguments is escaped twice: ``\\\\u00e5``)."""
     text = html.unescape(doc)
-    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda g: chr(int(g.group(1), 16)), text)
+    return re.sub(r"\\+u([0-9a-fA-F]{4})", lambda g: chr(int(g.group(1), 16)), text)
 
 
 def public_vertices(snap: Snapshot) -> set[tuple[float, float]]:

@@ -26,7 +26,9 @@ def upload(page, url, name: str, data: bytes, mime: str = "text/csv"):
     open_as(page, url, "police")
     page.get_by_role("link", name=T("page_import")).click()
     expect(page.get_by_role("heading", name=T("page_import"))).to_be_visible(timeout=60_000)
-    settled(page)
+    # The page's run may show its heading before it is over, or its indicator only after a
+    # moment: a file put into the uploader of a run that is then redrawn is dropped.
+    settled(page, start_ms=500)
     page.locator('input[type="file"]').set_input_files(
         files=[{"name": name, "mimeType": mime, "buffer": data}]
     )

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from geo.i18n import translator
 from geo.snapshot import load_snapshot
 from geo.store import GeoPackageStore
-from tests.browser.conftest import LOCKOUT_USER, open_as, settled, sign_in
+from tests.browser.conftest import LOCKOUT_USER, open_as, open_sections, settled, sign_in
 from tests.leaks import coordinates, decoded, exact_places, patrol_leaks
 
 pytestmark = pytest.mark.browser
@@ -135,6 +135,7 @@ def test_council_reaches_no_patrol_position_or_time(app_url, page_and_watch, exa
         page.get_by_role("link", name=T(name)).click()
         expect(page.get_by_role("heading", level=1).first).to_be_visible(timeout=60_000)
         page.wait_for_timeout(2500)
+        open_sections(page)  # the tables' data too: made only when their section opens
         expect(page.get_by_test_id("stException")).to_have_count(0)
         exported.update(downloads(page, DOWNLOADS[name]))
     assert {"almhult.gpkg", "almhult-geojson.zip", "almhult-csv.zip"} <= set(exported)
@@ -161,6 +162,7 @@ def test_police_sees_exact_tracks_times_and_the_log(app_url, page_and_watch, exa
     wait_for_map(page)
     police_pages = (*PUBLIC_PAGES, *EDIT_PAGES, "page_plan", "page_audit", "page_geography")
     assert menu(page) == [T(p) for p in police_pages]
+    open_sections(page)
     seen = everything_seen(page, watch)
     leaks = patrol_leaks(seen, exact)
     assert any(p.startswith("exact fix") for p in leaks), "police should get exact tracks"
@@ -183,6 +185,7 @@ def test_municipality_sees_weeks_and_edits_spots_only(app_url, page_and_watch, e
     wait_for_map(page)
     expect(page.get_by_text(T("tier_municipality"))).to_be_visible()
     assert menu(page) == [T(p) for p in (*PUBLIC_PAGES, *EDIT_PAGES)]
+    open_sections(page)
     seen = everything_seen(page, watch)
     assert coordinates(seen)
     assert patrol_leaks(seen, exact, also_allowed=exact_places(exact)) == []
@@ -199,6 +202,7 @@ def test_stored_script_never_runs_for_the_public(app_url, page_and_watch):
     page, watch = page_and_watch
     open_as(page, app_url, None)
     wait_for_map(page)
+    open_sections(page)
     # The spot reached the browser (map data and the sortable table, drawn on a canvas)...
     page.wait_for_timeout(2000)
     assert "Belysning saknas" in watch.received_text()
