@@ -174,13 +174,21 @@ def settled(page, timeout: float = 90_000, *, start_ms: float = 0) -> None:
 
 def open_sections(page, limit: int = 30) -> None:
     """Open every closed section (expander) of the page, one at a time, each time waiting
-    for the rerun its click may start: a table section's content is made only once open."""
+    until its content is there (a table section's content is made by the rerun its click
+    starts, which may show no running indicator yet) and the run is over."""
     closed = page.locator('[data-testid="stExpander"] details:not([open]) > summary')
     for _ in range(limit):
         if closed.count() == 0:
             return
-        closed.first.click()
-        settled(page, start_ms=400)
+        summary = closed.first.element_handle()
+        summary.click()
+        page.wait_for_function(
+            """s => !s.isConnected || !!s.closest('[data-testid="stExpander"]')
+                .querySelector('[data-testid="stElementContainer"]')""",
+            arg=summary,
+            timeout=60_000,
+        )
+        settled(page, start_ms=300)
     raise AssertionError(f"more than {limit} sections, or a section closed again")
 
 
