@@ -50,6 +50,14 @@ def table_box(ctx: Context, key: str) -> ExpanderContainer:
     return st.expander(ctx.t("show_table"), key=key, on_change="rerun")
 
 
+def boxed_table(ctx: Context, table: pd.DataFrame, *, key: str) -> None:
+    """``table`` behind a :func:`table_box`: shown, and sent, only while the box is open."""
+    box = table_box(ctx, key)
+    with box:
+        if box.open:
+            show_table(ctx, table)
+
+
 def collapsed_table(
     ctx: Context, title: str, summary: str, table: pd.DataFrame, *, key: str
 ) -> None:
@@ -57,12 +65,8 @@ def collapsed_table(
     the table is empty: the summary says so)."""
     st.subheader(title)
     st.markdown(escape_markdown(summary))
-    if table.empty:
-        return
-    box = table_box(ctx, key)
-    with box:
-        if box.open:
-            show_table(ctx, table)
+    if not table.empty:
+        boxed_table(ctx, table, key=key)
 
 
 def spot_rows(ctx: Context, spots: pd.DataFrame, summary: str, *, key: str) -> None:

@@ -35,7 +35,7 @@ from geo.views import (
 )
 from pages._downloads import download
 from pages._session import current_context
-from pages._tables import collapsed_table, show_table, spot_rows, table_box
+from pages._tables import boxed_table, collapsed_table, show_table, spot_rows
 
 ctx = current_context()
 t, snap, filters, params, lang = ctx.t, ctx.snap, ctx.filters, ctx.params, ctx.lang
@@ -93,10 +93,7 @@ if len(chart):
         .properties(height=260),
         use_container_width=True,
     )
-weeks_box = table_box(ctx, "coverage_weeks")
-with weeks_box:
-    if weeks_box.open:
-        show_table(ctx, weekly_table(weekly, t))
+boxed_table(ctx, weekly_table(weekly, t), key="coverage_weeks")
 
 collapsed_table(ctx, t("table_gaps", when=gap_when), said["gaps"], gaps, key="coverage_gaps")
 
@@ -124,10 +121,7 @@ if ctx.tier.role == Role.POLICE and len(snap.plans):  # plans exist in the polic
 if len(incidents):
     st.subheader(t("table_incidents"))
     st.caption(t("incidents_caption"))
-    incidents_box = table_box(ctx, "coverage_incidents")
-    with incidents_box:
-        if incidents_box.open:
-            show_table(ctx, incidents)
+    boxed_table(ctx, incidents, key="coverage_incidents")
 
 st.subheader(t("export_data"))
 st.caption(
