@@ -1,4 +1,4 @@
-"""User text shown as text: never interpreted as Markdown or HTML.
+"""User text shown as text: never interpreted as Markdown, HTML or a template.
 
 Streamlit renders Markdown (and some HTML) in ``st.markdown``, ``st.caption``, ``st.write``,
 ``st.table``, metric labels and expander titles. A stored ``![x](http://…)`` would make every
@@ -10,6 +10,7 @@ vetted. Any text that came from a user, a file or a user name goes through
 
 from __future__ import annotations
 
+import html
 import re
 
 # Every character Markdown (CommonMark + GitHub/Streamlit extensions: ~strike~, :emoji:,
@@ -37,3 +38,24 @@ def escape_markdown(text: object) -> str:
     plain = " ".join(str(text).split())
     plain = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, plain)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", plain)
+
+
+# folium (branca's MacroElement.render) wraps every element's rendered script in a new
+# ``Element``, which compiles it as a Jinja template, and renders it again with the figure:
+# "{{ … }}", "{% … %}" or "{# … #}" inside a description would be evaluated on the server
+# (or break the map with a syntax error). Braces as character references read the same in
+# the browser and carry no Jinja syntax.
+_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
+
+
+def without_braces(html_text: str) -> str:
+    """HTML text with its braces as character references (the same text in a browser, no
+    Jinja syntax left for folium's templates)."""
+    return html_text.translate(_BRACES)
+
+
+def escape_html(text: object) -> str:
+    """``text`` as inert HTML for the map's popups, tooltips and labels: ``& < > " '``
+    escaped, and braces as character references so that no Jinja syntax reaches folium's
+    templates. Read in a browser, it is the text as typed."""
+    return without_braces(html.escape(str(text), quote=True))

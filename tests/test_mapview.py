@@ -1,10 +1,14 @@
 """Map builders: offline assets, escaping, size limits and the raw/hexagon switch."""
 
+import dataclasses
+import html as html_lib
+import os
 import re
 from collections import namedtuple
 
 import branca
 import folium
+import numpy as np
 import pytest
 from folium.plugins import MiniMap
 from shapely.geometry import Point
@@ -12,6 +16,7 @@ from shapely.geometry import Point
 from geo.config import Settings
 from geo.coverage import CoverageParams, presence_by_area
 from geo.filters import Filters, custom_period, period_for
+from geo.handout import HandoutSpec, handout_html
 from geo.i18n import translator
 from geo.mapview.assets import (
     AssetMode,
@@ -21,9 +26,11 @@ from geo.mapview.assets import (
     needs_jquery,
 )
 from geo.mapview.basemap import build_base_map, build_full_map
-from geo.mapview.layers import build_layers
+from geo.mapview.layers import _geojson, build_layers
 from geo.snapshot import load_snapshot
-from tests.factories import spot
+from geo.tiers import public_view
+from tests.factories import TOWN, presence, spot
+from tests.leaks import decoded
 
 T = translator("sv")
 Rendered = namedtuple("Rendered", "html layers size_bytes")
@@ -93,6 +100,48 @@ def test_user_text_is_escaped_in_popups_and_tooltips(store):
     html, *_ = render(snap, Filters(custom_period("2018-01-01", "2018-12-31")))
     assert "<script>alert" not in html and "<img src=x>" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+
+# Jinja syntax in user text: folium reads every element's rendered script again as a
+# Jinja template, so text that is not made inert would run on the server (here: an
+# expression, a statement, a comment, and a reach into the server's os module).
+JINJA = (
+    '{{ "evaluated" ~ "-on-server" }} {% if true %}statement{% endif %} {# comment #} '
+    "{{ cycler.__init__.__globals__.os.getcwd() }}"
+)
+
+
+def assert_inert(rendered: str) -> None:
+    """``JINJA`` came out as typed (once decoded for the reader), never evaluated."""
+    text = html_lib.unescape(decoded(rendered))
+    assert "evaluated-on-server" not in text
+    assert os.getcwd() not in text
+    assert JINJA in text
+
+
+def test_user_text_is_never_run_as_a_template(store):
+    store.add("problem_spots", spot(description=JINJA, response=JINJA))
+    store.add("presence", presence(note=JINJA))
+    snap = load_snapshot(store)
+    snap = dataclasses.replace(snap, areas=snap.areas.assign(name=JINJA))
+    year = Filters(custom_period("2018-01-01", "2018-12-31"))
+    table = presence_by_area(snap, year, CoverageParams())
+    layers = build_layers(snap, year, CoverageParams(), table, T, 3000)
+    full = build_full_map(snap, NO_TILES, T, layers, AssetMode.INLINE)
+    assert_inert(full.get_root().render())  # the handouts' and exports' maps
+    # st_folium renders the base map's figure (labels, legend, attribution) on the server
+    base = build_base_map(snap, NO_TILES, T)
+    assert_inert(base.get_root().render())
+    # the meeting handout's public map (spot tooltips, area names)
+    assert_inert(handout_html(public_view(snap), HandoutSpec(year, None), T))
+
+
+def test_feature_texts_lose_their_braces_even_unescaped():
+    """The GeoJSON every layer is drawn from: a text a caller forgot to escape still
+    reaches folium's templates without braces."""
+    collection = _geojson(np.array([Point(*TOWN)]), [{"tip": "{{ 7*7 }}", "style": {"c": "#f00"}}])
+    assert "{{" not in collection and "&#123;&#123; 7*7 &#125;&#125;" in collection
+    assert '"style":{"c":"#f00"}' in collection
 
 
 def test_tiles_are_configurable_and_optional(demo_snap):

@@ -1,8 +1,9 @@
+import html
 import re
 
 import pytest
 
-from geo.text import WORD_JOINER, escape_markdown
+from geo.text import WORD_JOINER, escape_html, escape_markdown
 
 
 @pytest.mark.parametrize(
@@ -36,3 +37,12 @@ def test_bare_addresses_cannot_autolink():
     assert plain.replace(WORD_JOINER, "") == (
         "se http://evil.example, WWW.evil.example och ond@evil.example"
     )
+
+
+@pytest.mark.parametrize(
+    "text", ['{{ "x" ~ 1 }} {% if 1 %}a{% endif %} {# c #}', "<b>&'\"</b>", "Diö {1}"]
+)
+def test_map_html_text_reads_as_typed_with_no_markup_or_template_syntax(text):
+    out = escape_html(text)
+    assert html.unescape(out) == text
+    assert not re.search(r"[<>{}\"']", out)

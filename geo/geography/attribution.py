@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import html
-
 import geopandas as gpd
 import shapely
 from shapely.ops import polylabel
 
 from geo.model import AreaKind
+from geo.text import escape_html
 
 # Who to credit when an area's ``source`` names them (CC BY needs it; CC0 gets it anyway).
 CREDITS: tuple[tuple[str, str], ...] = (
@@ -25,8 +24,8 @@ def data_attribution(areas: gpd.GeoDataFrame, prefix: str = "Kartdata") -> str:
     parts = [credit for name, credit in CREDITS if any(name in s for s in sources)]
     known = [name for name, _ in CREDITS]
     files = sorted({s for s in sources if not any(name in s for name in known)})
-    parts += [html.escape(f) for f in files[:3]]
-    return f"{html.escape(prefix)}: " + ", ".join(parts) if parts else ""
+    parts += [escape_html(f) for f in files[:3]]
+    return f"{escape_html(prefix)}: " + ", ".join(parts) if parts else ""
 
 
 def label_points(

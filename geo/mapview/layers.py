@@ -1,6 +1,7 @@
 """The map's layers as folium FeatureGroups, built from a snapshot and filters.
 
-Every user-supplied text that reaches a popup or tooltip is HTML-escaped here. GeoJSON is
+Every user-supplied text that reaches a popup or tooltip is escaped here, for HTML and for
+folium's Jinja templates (``esc``). GeoJSON is
 serialised once with rounded coordinates (1e-5°, about 1 m). Presence is drawn raw (tracks
 simplified at 10 m, points) while the filtered fixes number at most ``raw_points_max``;
 above that it is aggregated to 250 m hexagons, so the map stays small whatever the data.
@@ -8,7 +9,6 @@ above that it is aggregated to 250 m hexagons, so the map stays small whatever t
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,20 +27,36 @@ from geo.model import LOCAL_TZ, PresenceKind
 from geo.publish import at_least
 from geo.roles import TimeUnit
 from geo.snapshot import KINDS, Snapshot
+from geo.text import escape_html, without_braces
 
 
 def esc(value: object) -> str:
-    """HTML-escaped text of a value ('–' for null)."""
+    """A value as inert HTML text ('–' for null): escaped for HTML and for folium's Jinja
+    templates (:func:`geo.text.escape_html`)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "–"
-    return html.escape(str(value), quote=True)
+    return escape_html(value)
+
+
+def _inert(props: Mapping[str, object]) -> dict[str, object]:
+    """Feature properties (HTML for tooltips and popups, style values) with no brace left
+    for folium's Jinja templates, should a caller have missed ``esc``."""
+    return {
+        k: without_braces(v) if isinstance(v, str) else _inert(v) if isinstance(v, Mapping) else v
+        for k, v in props.items()
+    }
 
 
 def _geojson(geoms: np.ndarray, props: Sequence[Mapping[str, object]]) -> str:
-    """A FeatureCollection string with coordinates rounded to 1e-5°."""
+    """A FeatureCollection string with coordinates rounded to 1e-5°; braces in property
+    texts as character references (see :func:`geo.text.escape_html`)."""
     geoms = shapely.set_precision(np.asarray(geoms, dtype=object), 1e-5)
     features = [
-        {"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)), "properties": p}
+        {
+            "type": "Feature",
+            "geometry": json.loads(shapely.to_geojson(g)),
+            "properties": _inert(p),
+        }
         for g, p in zip(geoms, props, strict=True)
     ]
     return json.dumps(
