@@ -123,6 +123,17 @@ def presence_by_area(snap: Snapshot, filters: Filters, params: CoverageParams) -
     return table
 
 
+def had_presence(table: pd.DataFrame) -> pd.Series:
+    """Per row of a :func:`presence_by_area` table: whether the area had any presence in
+    the period – hours, a visit or a pass, counted or withheld. (A coarse tier rounds each
+    cell's hours, so a month of short visits shows 0 hours; its visits still count.)"""
+    present = pd.to_numeric(table["hours"], errors="coerce").fillna(0) > 0
+    for column in ("visits", "passes", "visits_withheld", "passes_withheld"):
+        if column in table.columns:
+            present |= pd.to_numeric(table[column], errors="coerce").fillna(0) > 0
+    return present
+
+
 def _controls(snap: Snapshot, filters: Filters) -> pd.DataFrame:
     p = snap.presence
     m = p["kind"] == PresenceKind.TRAFFIC_CONTROL.value

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from geo.coverage import CoverageParams, road_controls, spot_follow_up
+from geo.coverage import CoverageParams, had_presence, road_controls, spot_follow_up
 from geo.filters import Filters
 from geo.i18n import Translate, language_of
 from geo.mapview.layers import filter_spots
@@ -245,7 +245,7 @@ def summaries(
     line for them (the overview shows neither). Counts a coarse tier withholds are not
     summed: the lines give numbers of rows, hours and gaps only."""
     hours = pd.to_numeric(table["hours"], errors="coerce")
-    none = int((hours.fillna(0) == 0).sum())
+    none = int((~had_presence(table)).sum())
     out = {
         "areas": t("sum_areas", n=len(table), hours=float(hours.sum()), none=none),
         "gaps": t("sum_gaps", n=len(gaps), names=", ".join(map(str, gaps[t("col_name")])))

@@ -3,14 +3,22 @@ every coarse figure is built with."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
+from folium import GeoJson
 from shapely.geometry import Point
 
+from geo.coverage import CoverageParams, area_gaps, had_presence, presence_by_area
 from geo.errors import GeoError
 from geo.filters import Filters, custom_period
+from geo.handout import HandoutSpec, handout_html
 from geo.i18n import translator
+from geo.mapview import style
+from geo.mapview.layers import areas_layer
 from geo.publish import (
     WITHHELD,
     area_unit_table,
@@ -22,7 +30,9 @@ from geo.publish import (
 from geo.roles import TIERS, Role, TimeUnit
 from geo.snapshot import load_snapshot
 from geo.tiers import public_view, view_for
+from geo.views import summaries
 from tests.factories import DIO, TOWN, presence, ts
+from tests.leaks import decoded
 
 T = translator("sv")
 LATER = pd.Timestamp("2026-11-25", tz="UTC")
@@ -171,3 +181,46 @@ def test_coarse_fixes_stand_for_the_cells_only(exact):
     assert len(fx) == len(cells)
     assert np.isclose(fx.dt.sum() / 3600, cells["hours"].sum())
     assert len(view.presence) == 0
+
+
+def test_short_visits_are_presence_though_their_rounded_hours_are_zero(exact):
+    """Diö's one visit of 12 minutes in May is 0 whole hours at the public level: the
+    summary, the map's outline and the handout's map must not call Diö an area without
+    presence while its table row shows the visit and the gap list leaves it out."""
+    public = view_for(exact, PUBLIC, LATER)
+    may = Filters(custom_period("2018-05-01", "2018-05-31"))
+    table = presence_by_area(public, may, CoverageParams())
+    dio = table.set_index("area_id").loc["dio"]
+    assert dio["hours"] == 0 and dio["visits_withheld"] == 1
+    assert "dio" not in set(area_gaps(public, may, CoverageParams(gap_weeks=4))["area_id"])
+    present = set(table.loc[had_presence(table), "area_id"])
+    assert present == {"almhult", "dio", "liatorp"}
+    said = summaries(table, pd.DataFrame({T("col_name"): []}), pd.DataFrame(), None, None, T)
+    assert (
+        T("sum_areas", n=len(table), hours=float(table["hours"].sum()), none=len(table) - 3)
+        == (said["areas"])
+    )
+    geojson = next(
+        c for c in areas_layer(public, table, 31, T)._children.values() if isinstance(c, GeoJson)
+    )
+    red = {
+        name
+        for name, f in zip(public.areas["id"], geojson.data["features"], strict=True)
+        if f["properties"]["style"]["color"] == style.NO_PRESENCE
+    }
+    assert red == set(public.areas["id"]) - present
+    handout = handout_html(public, HandoutSpec(may, None), T)
+    assert handout.count(style.NO_PRESENCE) >= 1
+    for name, f in zip(public.areas["id"], _handout_features(handout), strict=True):
+        assert (f["style"]["color"] == style.NO_PRESENCE) == (name not in present), name
+
+
+def _handout_features(doc: str) -> list[dict]:
+    """The areas' feature properties in a handout's map (its collection with fill colours)."""
+    text = decoded(doc)
+    for at in (m.start() for m in re.finditer(r'\{"features": \[', text)):
+        collection, _ = json.JSONDecoder().raw_decode(text[at:])
+        props = [f["properties"] for f in collection["features"]]
+        if props and "fillColor" in props[0].get("style", {}):
+            return props
+    raise AssertionError("no area layer in the handout's map")

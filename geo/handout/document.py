@@ -17,6 +17,7 @@ import pandas as pd
 import qrcode
 import qrcode.image.svg
 
+from geo.coverage import CoverageParams, had_presence, presence_by_area
 from geo.filters import Filters
 from geo.handout.figures import said_rows
 from geo.handout.public_map import public_map_html
@@ -263,7 +264,9 @@ def handout_html(snap: Snapshot, spec: HandoutSpec, t: Translate) -> str:
         )
     else:
         live = f"<div class='notice'>{esc(t('handout_no_link'))}</div>"
-    map_html = public_map_html(snap, spec.area_id, hours, t)
+    table = presence_by_area(snap, f, CoverageParams())
+    present = set(table.loc[had_presence(table), "area_id"])
+    map_html = public_map_html(snap, spec.area_id, hours, t, present)
     title = t("handout_title", place=place)
     generated = pd.Timestamp.now(tz="Europe/Stockholm")
     return f"""<!DOCTYPE html>

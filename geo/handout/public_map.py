@@ -55,7 +55,13 @@ PRINT_CSS = """<style>
 </style>"""
 
 
-def public_map_html(snap: Snapshot, area_id: str | None, hours: pd.Series, t: Translate) -> str:
+def public_map_html(
+    snap: Snapshot,
+    area_id: str | None,
+    hours: pd.Series,
+    t: Translate,
+    present: set[str] | None = None,
+) -> str:
     """The map document (all assets inlined) of a public snapshot.
 
     Parameters
@@ -64,6 +70,8 @@ def public_map_html(snap: Snapshot, area_id: str | None, hours: pd.Series, t: Tr
     area_id : the handout's area (others drawn neutral and the view fitted to it), or None.
     hours : whole presence hours per area id in the period.
     t : texts in the handout's language.
+    present : ids of the areas with any presence in the period (visits and passes count
+        where rounded hours are 0); None: those with hours.
     """
     m = build_base_map(snap, Settings(tile_url=""), t, AssetMode.INLINE, public=True)
     # The legend goes beside the map; PrintControls below draw the scale for print.
@@ -75,6 +83,7 @@ def public_map_html(snap: Snapshot, area_id: str | None, hours: pd.Series, t: Tr
     props = []
     for aid, name in zip(areas["id"], areas["name"], strict=True):
         h = int(hours.get(aid, 0))
+        none = aid not in present if present is not None else h == 0
         if area_id and aid != area_id:
             props.append({"tip": esc(name), "style": NEUTRAL})
             continue
@@ -84,8 +93,8 @@ def public_map_html(snap: Snapshot, area_id: str | None, hours: pd.Series, t: Tr
                 "style": {
                     "fillColor": style.coverage_colour(100 * h / top),
                     "fillOpacity": 0.6,
-                    "color": style.NO_PRESENCE if h == 0 else "#555",
-                    "weight": 2 if h == 0 else 1,
+                    "color": style.NO_PRESENCE if none else "#555",
+                    "weight": 2 if none else 1,
                 },
             }
         )

@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from geo.aggregate import hexbin, simplify_tracks
-from geo.coverage import CoverageParams, road_controls, spot_follow_up
+from geo.coverage import CoverageParams, had_presence, road_controls, spot_follow_up
 from geo.filters import Filters
 from geo.i18n import Translate
 from geo.mapview import style
@@ -94,6 +94,7 @@ def areas_layer(
     """
     fg = folium.FeatureGroup(name=t("layer_areas"), show=True)
     rows = table.set_index("area_id")
+    present = dict(zip(table["area_id"], had_presence(table), strict=True))
     by_days = snap.tier.time_unit == TimeUnit.EXACT
     best = float(pd.to_numeric(table["hours_per_1000"], errors="coerce").max() or 0) or 1.0
     props = []
@@ -126,7 +127,7 @@ def areas_layer(
         else:
             per_1000 = r["hours_per_1000"] if r is not None else 0.0
             pct = 0.0 if pd.isna(per_1000) else 100 * float(per_1000) / best
-            days = 1 if hours > 0 else 0
+            days = 1 if present.get(area_id, False) else 0  # rounded hours may be 0
             shading = t("tip_per_1000", value="–" if pd.isna(per_1000) else per_1000)
         colour = style.coverage_colour(pct)
         tip = (
