@@ -85,7 +85,10 @@ def to_csv_zip(layers: dict[str, gpd.GeoDataFrame]) -> bytes:
         for name, frame in layers.items():
             plain = pd.DataFrame(_plain(frame))
             plain["geometry"] = frame.geometry.to_wkt(rounding_precision=6)
-            z.writestr(f"{name}.csv", neutralise_frame(plain).to_csv(index=False))
+            # CRLF rows: a line break inside a text cell is then quoted, not a new row
+            # (a bare CR would start a row that could begin with a formula)
+            csv = neutralise_frame(plain).to_csv(index=False, lineterminator="\r\n")
+            z.writestr(f"{name}.csv", csv)
     return buf.getvalue()
 
 

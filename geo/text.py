@@ -1,10 +1,12 @@
 """User text shown as text: never interpreted as Markdown, HTML or a template.
 
 Streamlit renders Markdown (and some HTML) in ``st.markdown``, ``st.caption``, ``st.write``,
-``st.table``, metric labels and expander titles. A stored ``![x](http://…)`` would make every
-visitor's browser fetch an outside image; ``[Läs mer](http://…)`` would show a link nobody
-vetted. Any text that came from a user, a file or a user name goes through
-:func:`escape_markdown` before it reaches such an element (tables should prefer
+``st.table``, alerts (``st.info``, ``st.warning``, ``st.error``, ``st.success``), toasts,
+button and metric labels and expander titles (option lists of select boxes stay plain). A
+stored ``![x](http://…)`` would make every visitor's browser fetch an outside image;
+``[Läs mer](http://…)`` would show a link nobody vetted. Any text that came from a user, a
+file or a user name goes through :func:`escape_markdown` (a message's values through
+:func:`escape_values`) before it reaches such an element (tables should prefer
 ``st.dataframe``, which never interprets cell text).
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 
 # Every character Markdown (CommonMark + GitHub/Streamlit extensions: ~strike~, :emoji:,
 # $math$, bare-URL autolinks via ``:`` and ``.``, HTML via ``<`` ``>`` ``&``) gives a meaning to.
@@ -38,6 +41,12 @@ def escape_markdown(text: object) -> str:
     plain = " ".join(str(text).split())
     plain = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, plain)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", plain)
+
+
+def escape_values(values: Mapping[str, object]) -> dict[str, object]:
+    """A message's values with every text made inert for Markdown (numbers left as they are,
+    for the message's own number format)."""
+    return {k: escape_markdown(v) if isinstance(v, str) else v for k, v in values.items()}
 
 
 # folium (branca's MacroElement.render) wraps every element's rendered script in a new

@@ -16,6 +16,7 @@ from geo.layers.preview import accept, accept_outside
 from geo.layers.read import SUFFIXES
 from geo.layers.view import change_table, comparison_maps, history_table, number, outside_table
 from geo.roles import Role
+from geo.text import escape_markdown, escape_values
 from pages._session import current_context
 from pages._tables import show_table
 
@@ -32,7 +33,8 @@ st.caption(t("geo_intro", limit=limit))
 
 
 def _refused(exc: LayerFileError) -> None:
-    st.error(t("geo_refused", reason=t(exc.key, **exc.values)))
+    # the values name the file's columns, codes and layers: user text
+    st.error(t("geo_refused", reason=t(exc.key, **escape_values(exc.values))))
     st.stop()
 
 
@@ -61,12 +63,12 @@ def _file_preview(layer: str) -> Preview | None:
                 lf = read_layer_file(data, upload.name, limit_mb=limit, layer_name=chosen)
     except LayerFileError as exc:
         _refused(exc)
-    st.markdown(t("geo_read", n=len(lf.frame), crs=lf.source_crs))
+    st.markdown(t("geo_read", n=len(lf.frame), crs=escape_markdown(lf.source_crs)))
     mapping: dict[str, str | None] = {}
     options = ["", *lf.columns]
     for role, guess in detect_columns(lf.frame, layer, code).items():
         if not guess.sure and guess.candidates:
-            columns = ", ".join(guess.candidates)
+            columns = escape_markdown(", ".join(guess.candidates))  # the file's column names
             st.warning(t("geo_unsure", role=t("geo_role_" + role), columns=columns))
         default = options.index(guess.column) if guess.sure and guess.column else 0
         chosen_column = st.selectbox(
@@ -134,7 +136,7 @@ def _show(pv: Preview) -> None:
         try:
             audit_id = writer(store, pv, user=ctx.viewer.name)
         except GeoError as exc:
-            st.error(t("geo_refused", reason=str(exc)))
+            st.error(t("geo_refused", reason=escape_markdown(exc)))
             return
         st.session_state.pop("_geo_preview", None)
         st.success(t("geo_done", n=str(audit_id)))  # an id: no thousands space

@@ -26,7 +26,7 @@ from geo.plan.model import (
 )
 from geo.plan.record import save_plan, saved_view
 from geo.roles import Role
-from geo.text import escape_markdown
+from geo.text import escape_markdown, escape_values
 from pages._downloads import download
 from pages._session import current_context
 from pages._tables import show_table
@@ -149,8 +149,10 @@ if submitted:
             t(
                 "plan_err_" + err.code,
                 row=err.row,
-                field=t("kind_" + err.field) if err.field in PLAN_KINDS else err.field,
-                **err.values,
+                field=t("kind_" + err.field)
+                if err.field in PLAN_KINDS
+                else escape_markdown(err.field),
+                **escape_values(err.values),
             )
         )
 elif st.session_state.pop("_plan_reroll", False) and "_plan_request" in st.session_state:
@@ -161,7 +163,14 @@ if request is not None:
         st.session_state["_plan"] = make_plan(snap, request)
         st.session_state["_plan_request"] = request
     except PlanInputError as err:
-        st.error(t("plan_err_" + err.code, row=err.row, field=err.field, **err.values))
+        st.error(
+            t(
+                "plan_err_" + err.code,
+                row=err.row,
+                field=escape_markdown(err.field),
+                **escape_values(err.values),
+            )
+        )
 
 
 def show_plan(plan: Plan) -> None:

@@ -61,7 +61,7 @@ def handout_section(ctx: Context, year: int, place: str) -> None:
     live = st.text_input(t("public_url"), value=ctx.settings.public_url, key="handout_url")
     problem = public_url_problem(live)
     if problem:  # never print an address only this computer reaches, and say so
-        st.warning(t(problem, url=live.strip()))
+        st.warning(t(problem, url=escape_markdown(live.strip())))
     spec = HandoutSpec(year_period(year), place or None, lang, live, paper)
     ht = with_municipality(translator(lang), ctx.settings.municipality_code)
     public = public_snapshot(ctx)  # handouts never show more than the public level
@@ -81,7 +81,7 @@ def handout_section(ctx: Context, year: int, place: str) -> None:
                 made = (memo_key, print_handout(public, spec, ht))
                 st.session_state["_handout_print"] = made
         except HandoutError as exc:
-            st.error(t("handout_failed", reason=str(exc)))
+            st.error(t("handout_failed", reason=escape_markdown(exc)))
             return None
         return made[1].png if kind == "png" else made[1].pdf
 

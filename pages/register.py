@@ -387,12 +387,14 @@ if "log" in tab:
             placeholder=t("register_undo_placeholder"),
         )
         if entry is not None and st.button(
-            t("register_undo_named", change=said[entry]), key="undo_go"
+            t("register_undo_named", change=escape_markdown(said[entry])), key="undo_go"
         ):
             try:
                 editor.undo(int(entry))
             except GeoError as exc:
                 st.error(escape_markdown(exc))
             else:
-                st.session_state["register_saved"] = t("register_undone_named", change=said[entry])
+                st.session_state["register_saved"] = t(
+                    "register_undone_named", change=escape_markdown(said[entry])
+                )
                 st.rerun()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo.text import escape_markdown
 from pages import _session as session
 
 t = session.tr()
@@ -11,7 +12,7 @@ settings = session.settings()
 st.title(t("sign_in"))
 viewer = st.session_state.get("_viewer")
 if viewer is not None:  # a reload or bookmark of this page while signed in
-    st.info(t("sign_in_already", user=viewer.name))
+    st.info(t("sign_in_already", user=escape_markdown(viewer.name)))  # a name is user text
 else:
     if not settings.public_view:
         st.info(t("sign_in_required"))

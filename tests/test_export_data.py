@@ -104,3 +104,20 @@ def test_excel_csv_opens_in_swedish_excel(demo_store):
     first = pd.Timestamp(frame["Start"].min())  # local time, no zone suffix
     assert first >= pd.Timestamp("2018-05-01") and not frame["Start"].str.endswith("Z").any()
     assert b";" in raw.splitlines()[0] and b"," not in raw.splitlines()[0]
+
+
+def test_a_line_break_in_a_text_cell_never_starts_a_row_of_its_own(store):
+    """The GIS CSV: a presence note with a bare CR stays inside its quoted cell (else a
+    spreadsheet would start a new row with the formula after it)."""
+    import csv
+
+    from tests.factories import presence
+
+    store.add("presence", presence(note="Kontroll\r=1+1"))
+    layers = selected_layers(load_snapshot(store), MAY)
+    with zipfile.ZipFile(io.BytesIO(to_csv_zip(layers))) as z:
+        text = z.read("presence.csv").decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(rows) == 1 + len(layers["presence"])
+    assert "Kontroll\r=1+1" in rows[1]
+    assert not any(c.startswith(("=", "+", "@")) for r in rows for c in r)

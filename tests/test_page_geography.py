@@ -1,5 +1,5 @@
-"""AppTest smoke tests of the Geografi page (police only). AppTest cannot upload files;
-the upload, preview, accept and undo flow runs in tests/browser/test_geography.py."""
+"""AppTest smoke tests of the Geografi page (police only); the whole upload, preview, accept
+and undo flow in a browser is tests/browser/test_geography.py."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from unittest import mock
 import geopandas as gpd
 import pytest
 import streamlit as st
+from shapely.geometry import Point
 from streamlit.testing.v1 import AppTest
 
 from geo.layers import plan, read_layer_file
@@ -67,3 +68,22 @@ def test_the_page_is_in_no_other_roles_menu(app_store, role):
     at.run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/geography.py")
+
+
+def test_the_files_column_names_and_codes_in_messages_stay_text(app_store):
+    """Column names and codes come from the uploaded file: in an alert they must not
+    become an image the browser fetches."""
+    image = "![x](http://evil.example/x.png)"
+    outline = gpd.GeoDataFrame(
+        {f"kommunkod {image}": ["1", "2"], "ort " + image: ["a", "b"]},
+        geometry=[Point(14.2, 56.6).buffer(0.05), Point(14.3, 56.6).buffer(0.05)],
+        crs=4326,
+    )
+    at = _run("police")
+    at.radio(key="geo_layer").set_value("outline").run()
+    upload = at.file_uploader(key="geo_upload_outline")
+    upload.upload("kommun.geojson", outline.to_json().encode(), "application/geo+json").run()
+    at.selectbox(key="geo_col_outline_code").set_value(f"kommunkod {image}").run()
+    shown = [e.value for e in (*at.warning, *at.error)]
+    assert any("kommunkod \\!\\[x\\]" in s for s in shown), shown
+    assert not any(image in s for s in shown)

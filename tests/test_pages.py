@@ -255,3 +255,27 @@ def test_police_reads_the_audit_log(app_env):
     at = run("pages/audit.py")
     assert at.title[0].value == "Logg"
     assert list(at.dataframe[0].value.columns) == ["När", "Vem", "Vad"]
+
+
+MARKDOWN_IMAGE = "![x](http://evil.example/x.png)"
+
+
+def test_names_and_descriptions_in_messages_and_buttons_stay_text(app_env):
+    """Alerts, button labels and toasts render Markdown: a user name or a description
+    there must not become an image the browser fetches (or a link)."""
+    evil = Viewer(MARKDOWN_IMAGE, Role.POLICE, "password")
+    at = run("pages/sign_in.py", _viewer=evil)
+    assert "\\!\\[x\\]" in at.info[0].value and MARKDOWN_IMAGE not in at.info[0].value
+
+    at = run("pages/register.py")
+    at.text_area[0].input("Lampa " + MARKDOWN_IMAGE)
+    at.number_input(key="reg_lat").set_value(56.5515)
+    at.number_input(key="reg_lon").set_value(14.1372)
+    at.button[0].click().run()
+    from geo.store import GeoPackageStore
+
+    added = int(GeoPackageStore(app_env.store_path).audit_log(limit=1)["id"].iloc[0])
+    at = run("pages/register.py", undo_id=added)
+    assert any(MARKDOWN_IMAGE in o for o in at.selectbox(key="undo_id").options)  # plain
+    label = at.button(key="undo_go").label
+    assert "\\!\\[x\\]" in label and MARKDOWN_IMAGE not in label

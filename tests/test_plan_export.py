@@ -74,6 +74,19 @@ def test_csv_opens_in_swedish_excel_and_holds_no_formula(plan, names):
     assert "," in rows[1][9] and "." not in rows[1][9]  # decimal comma
 
 
+def test_a_line_break_in_a_cell_never_starts_a_row_of_its_own(plan, names):
+    """A bare CR inside what a resident said would end the row in a spreadsheet, and the
+    next row would start with what followed it: here a formula."""
+    first = plan.tours[0]
+    said = replace(first.stops[0], asked="Lampa\r=cmd|' /C calc'!A0")
+    tours = [replace(first, stops=[said, *first.stops[1:]]), *plan.tours[1:]]
+    data = plan_csv(replace(plan, tours=tours), T, names).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data, newline=""), delimiter=";"))
+    assert len(rows) == 1 + len(plan.stops)
+    assert "Lampa\r=cmd|' /C calc'!A0" in rows[1]
+    assert not any(c.startswith(("=", "+", "@")) for r in rows for c in r)
+
+
 def test_gpx_has_a_route_per_shift_and_a_waypoint_per_stop(plan, names):
     doc = gpxpy.parse(plan_gpx(plan, T, names).decode("utf-8"))
     assert len(doc.routes) == len(plan.tours)

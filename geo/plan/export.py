@@ -146,7 +146,8 @@ def plan_csv(plan: Plan, t: Translate, names: dict[str, str], lang: str = "sv") 
     times; text cells that would start a formula are prefixed with '."""
     frame = stop_rows(plan, t, names, lang).map(_cell)
     sep = ";" if lang == "sv" else ","
-    return frame.to_csv(index=False, sep=sep).encode("utf-8-sig")
+    # CRLF rows: a line break inside a cell is quoted, never a new row that starts a formula
+    return frame.to_csv(index=False, sep=sep, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def plan_gpx(plan: Plan, t: Translate, names: dict[str, str]) -> bytes:
