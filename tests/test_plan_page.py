@@ -7,6 +7,7 @@ import pytest
 
 from geo.i18n import translator
 from geo.store import GeoPackageStore
+from geo.text import escape_markdown
 from tests import test_pages
 from tests.test_pages import run
 
@@ -66,7 +67,8 @@ def test_saving_stores_the_plan_and_the_coverage_page_shows_adherence(app_env):
 
 def test_a_bad_week_gets_one_clear_error(app_env):
     at = make(run(PAGE), "2018-W77")
-    assert at.error[0].value == T("plan_err_week", value="2018-W77")
+    # the typed week is user text: escaped for Markdown, it reads as typed
+    assert at.error[0].value == T("plan_err_week", value=escape_markdown("2018-W77"))
     assert "_plan" not in at.session_state
 
 
