@@ -2,10 +2,11 @@
 
 Every text field of every layer, a promise, an incident, an account's name and a refused
 sign-in's name hold a Markdown image, a Markdown link, HTML and a bare URL pointing at
-``evil.example``. Each role (visitor, council, municipality, police) then opens every page
-of its menu: no request may leave the machine (the conftest blocks and records them), no
-link or image anywhere in the page or its frames may point at the planted host, and where
-the text is shown it reads exactly as typed.
+``evil.example``, and a Jinja expression. Each role (visitor, council, municipality,
+police) then opens every page of its menu: no request may leave the machine (the conftest
+blocks and records them), no link or image anywhere in the page or its frames may point at
+the planted host, no template ran the text, and where the text is shown it reads exactly
+as typed.
 """
 
 from __future__ import annotations
@@ -34,12 +35,15 @@ IMG = f"![x](http://{HOST}/x.png)"
 LINK = f"[Läs mer](http://{HOST}/las)"
 HTML = f'<a href="http://{HOST}/a">a</a><img src="http://{HOST}/i.png">'
 BARE = f"http://{HOST}/bare"
+# Jinja: folium re-reads the map's rendered script as a template; evaluated, this would
+# show "ran-on-server" (and a quote inside it broke the whole map before it was escaped).
+JINJA = '{{ "ran" ~ "-on-server" }}'
 # An account name may hold no spaces: the Markdown image alone.
 EVIL_USER = (IMG, "ond-användare-lösenord")
 
 
 def evil(label: str) -> str:
-    return f"{label} {IMG} {LINK} {HTML} {BARE}"
+    return f"{label} {IMG} {LINK} {HTML} {BARE} {JINJA}"
 
 
 def _plant(path: Path) -> None:
@@ -222,6 +226,7 @@ def visit_every_page(page, watch) -> dict[str, tuple[str, str]]:
             for m in watch.received[before:]
         )
         texts[title] = (visible, sent.replace(WORD_JOINER, ""))
+        assert "ran-on-server" not in visible + sent, title  # no template ran our text
     assert watch.outside == [], watch.outside
     assert not [e for e in watch.errors if HOST in e], watch.errors
     return texts
