@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +21,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from geo.config import Settings
-from geo.sessions import COOKIE_NAME, CookieSigner, SessionStore, server_secret, session_store
+
+if TYPE_CHECKING:
+    from geo.sessions import CookieSigner, SessionStore
 
 SESSION_PATH = "/_almhult/session"
 _mounted: list[str] = []  # the prefix the routes were mounted under, once they are
@@ -28,8 +31,18 @@ _mounted: list[str] = []  # the prefix the routes were mounted under, once they 
 
 @cache
 def _server() -> tuple[Settings, SessionStore, CookieSigner]:
+    # geo.sessions (with the accounts' pandas) is imported on first use, not by the server
+    # entry: the server then listens ~0.3 s sooner, and the import happens in its warm-up.
+    from geo.sessions import CookieSigner, server_secret, session_store
+
     settings = Settings.from_env()
     return settings, session_store(settings), CookieSigner(server_secret(settings))
+
+
+def _cookie_name() -> str:
+    from geo.sessions import COOKIE_NAME
+
+    return COOKIE_NAME
 
 
 def mounted_path() -> str | None:
@@ -70,7 +83,7 @@ async def claim(request: Request) -> Response:
         return Response(status_code=403)
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
     response.set_cookie(
-        COOKIE_NAME,
+        _cookie_name(),
         signer.sign(sid),
         max_age=int(settings.session_max_hours * 3600),
         path="/",
@@ -88,7 +101,7 @@ async def end(request: Request) -> Response:
         return Response(status_code=403)
     settings, sessions, signer = _server()
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
-    cookie = request.cookies.get(COOKIE_NAME)
+    cookie = request.cookies.get(_cookie_name())
     if cookie is None:
         return response
     sid = signer.unsign(cookie, settings.session_max_hours * 3600)
@@ -97,7 +110,11 @@ async def end(request: Request) -> Response:
         if check.record is not None:
             return response
     response.delete_cookie(
-        COOKIE_NAME, path="/", httponly=True, samesite="strict", secure=_secure(request, settings)
+        _cookie_name(),
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request, settings),
     )
     return response
 
