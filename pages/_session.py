@@ -5,6 +5,7 @@ Only Streamlit glue lives here (caching and session state); every computation is
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import time
@@ -168,11 +169,17 @@ def accounts(path: str) -> AccountStore:
 
 def warm_up() -> None:
     """Fill the server's caches before the first visitor: the store, the exact snapshot
-    and the public level of the current data (run in a thread at server start)."""
+    and the public level of the current data, and the default page's modules (run in a
+    thread at server start)."""
     s = settings()
     data = store(s.store)
     day = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d")
     tiered_snapshot(s.store, data.data_version(), s, Role.COUNCIL.value, day)
+    # The overview's map modules (folium and its plugins: ~0.25 s), here rather than in the
+    # first visitor's run of the default page. Not streamlit_folium itself: it declares its
+    # component on import, which only registers from a script run ("Component not found").
+    for module in ("folium.plugins", "geo.mapview.basemap", "geo.mapview.layers", "geo.views"):
+        importlib.import_module(module)
     dummy_hash()  # the sign-in's constant-time check for unknown names
 
 
