@@ -40,6 +40,7 @@ def _server() -> tuple[Settings, SessionStore, CookieSigner]:
 
 
 def _cookie_name() -> str:
+    """The session cookie's name (geo.sessions, imported on first use as in ``_server``)."""
     from geo.sessions import COOKIE_NAME
 
     return COOKIE_NAME

@@ -1,10 +1,10 @@
 """The map's layers as folium FeatureGroups, built from a snapshot and filters.
 
 Every user-supplied text that reaches a popup or tooltip is escaped here, for HTML and for
-folium's Jinja templates (``esc``). GeoJSON is
-serialised once with rounded coordinates (1e-5°, about 1 m). Presence is drawn raw (tracks
-simplified at 10 m, points) while the filtered fixes number at most ``raw_points_max``;
-above that it is aggregated to 250 m hexagons, so the map stays small whatever the data.
+folium's Jinja templates (``esc``). GeoJSON is serialised once with rounded coordinates
+(1e-5°, about 1 m). Presence is drawn raw (tracks simplified at 10 m, points) while the
+filtered fixes number at most ``raw_points_max``; above that it is aggregated to 250 m
+hexagons, so the map stays small whatever the data.
 """
 
 from __future__ import annotations
