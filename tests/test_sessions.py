@@ -209,3 +209,18 @@ def test_settings_read_the_public_url_and_secret():
     )
     assert s.public_url == "https://karta.example/" and s.session_secret == "x"
     assert "session_secret" not in repr(s)  # never printed with the settings
+
+
+def test_the_server_entry_listens_before_loading_the_data_stack():
+    """The session routes are part of the server entry: importing them must not pull in
+    pandas and the accounts (0.3 s before the server could answer its first visitor)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = "import sys; import pages._routes; print('pandas' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
