@@ -117,7 +117,14 @@ def _show(pv: Preview) -> None:
     ):
         with column:
             st.subheader(t(heading))
-            st_folium(fig, key=key, height=420, use_container_width=True, returned_objects=[])
+            st_folium(
+                fig,
+                key=key,
+                height=420,
+                use_container_width=True,
+                returned_objects=[],
+                render=False,  # the same map without a discarded render of the figure
+            )
     table = change_table(pv, t, lang)
     st.markdown("**" + t("geo_changes") + "**")
     if len(table):

@@ -96,6 +96,7 @@ with st.container(key="register_map_box"):
         returned_objects=["last_clicked", "last_object_clicked", "last_active_drawing"],
         feature_group_to_add=[spots_layer(snap, ctx.filters, ctx.params, t), picked],
         on_change=take_click,
+        render=False,  # the same map without a discarded render of the figure
     )
 c1, c2 = st.columns(2)
 lat = c1.number_input(t("register_lat"), key="reg_lat", format="%.5f", step=0.0005)

@@ -262,3 +262,38 @@ def test_areas_outside_the_filter_are_neutral_not_gaps(demo_snap):
     others = [s for name, s in styles.items() if name != "Diö"]
     assert all(s["fillColor"] == style.OUTSIDE_SELECTION for s in others)
     assert all(s["color"] != style.NO_PRESENCE for s in others)
+
+
+def test_st_folium_sends_the_same_map_without_its_extra_render(demo_snap, monkeypatch):
+    """The pages call st_folium with render=False: by default it first renders the whole
+    figure and throws the result away (~15 ms of each run's server time). Whatever it
+    sends the browser must be the same either way, for the overview's map and the
+    register page's (its drawing plugin adds scripts)."""
+    import streamlit_folium
+    from folium.plugins import Draw
+
+    sent: list[dict] = []
+    monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: sent.append(kw))
+    f = Filters(period_for("year", demo_snap.extent().end))
+    params = CoverageParams()
+    for render in (True, False):
+        layers = build_layers(demo_snap, f, params, presence_by_area(demo_snap, f, params), T, 3000)
+        streamlit_folium.st_folium(
+            build_base_map(demo_snap, NO_TILES, T),
+            key="overview",
+            feature_group_to_add=layers.groups,
+            layer_control=folium.LayerControl(collapsed=True),
+            returned_objects=[],
+            render=render,
+        )
+        drawing = build_base_map(demo_snap, NO_TILES, T)
+        Draw(draw_options={"polygon": False}).add_to(drawing)
+        localise(drawing)
+        streamlit_folium.st_folium(drawing, key="register", returned_objects=[], render=render)
+
+    def same(args: dict) -> dict:
+        ids = re.compile(r"[0-9a-f]{32}")  # folium's random element ids
+        return {k: ids.sub("ID", str(v)) for k, v in args.items() if k != "on_change"}
+
+    assert same(sent[0]) == same(sent[2]) and same(sent[1]) == same(sent[3])
+    assert any("leaflet.draw" in link for link in sent[3]["js_links"])
