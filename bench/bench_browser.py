@@ -191,7 +191,7 @@ def same_browser(browser, url: str, runs: int) -> list[float]:  # noqa: ANN001
     return times
 
 
-def cold(  # noqa: ANN201
+def cold(
     browser,  # noqa: ANN001
     entry: str,
     store: Path,

@@ -63,6 +63,13 @@ def _reroll() -> None:
     st.session_state["_plan_reroll"] = True
 
 
+def show_input_error(err: PlanInputError) -> None:
+    """One clear error for a bad input: which row and field (a kind by its name), why;
+    the values come from what the planner typed."""
+    field = t("kind_" + err.field) if err.field in PLAN_KINDS else escape_markdown(err.field)
+    st.error(t("plan_err_" + err.code, row=err.row, field=field, **escape_values(err.values)))
+
+
 def _shift_rows() -> pd.DataFrame:
     return pd.DataFrame(
         [
@@ -145,16 +152,7 @@ if submitted:
             control_minutes=float(control_minutes),
         )
     except PlanInputError as err:
-        st.error(
-            t(
-                "plan_err_" + err.code,
-                row=err.row,
-                field=t("kind_" + err.field)
-                if err.field in PLAN_KINDS
-                else escape_markdown(err.field),
-                **escape_values(err.values),
-            )
-        )
+        show_input_error(err)
 elif st.session_state.pop("_plan_reroll", False) and "_plan_request" in st.session_state:
     request = replace(st.session_state["_plan_request"], seed=st.session_state["plan_seed"])
 
@@ -163,14 +161,7 @@ if request is not None:
         st.session_state["_plan"] = make_plan(snap, request)
         st.session_state["_plan_request"] = request
     except PlanInputError as err:
-        st.error(
-            t(
-                "plan_err_" + err.code,
-                row=err.row,
-                field=escape_markdown(err.field),
-                **escape_values(err.values),
-            )
-        )
+        show_input_error(err)
 
 
 def show_plan(plan: Plan) -> None:
