@@ -21,6 +21,7 @@ if str(ROOT) not in sys.path:  # streamlit run puts only this file's folder on t
 import streamlit as st  # noqa: E402
 
 from pages._routes import session_routes  # noqa: E402
+from scripts.tcp_nodelay import nodelay_listeners  # noqa: E402
 
 
 def _warm_up() -> None:
@@ -33,6 +34,9 @@ def _warm_up() -> None:
 
 @asynccontextmanager
 async def _lifespan(_app: st.App) -> AsyncIterator[None]:
+    # Runs before the server accepts: its listening socket is bound, and without this each
+    # keep-alive request waits ~40 ms on Nagle's algorithm (see scripts/tcp_nodelay.py).
+    nodelay_listeners()
     threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
     yield
 
