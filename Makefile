@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_import.py
 	$(PY) bench/bench_handout.py
 	$(PY) bench/bench_browser.py
+	$(PY) bench/bench_keepalive.py
 	$(PY) bench/bench_plan.py
 	$(PY) bench/bench_store.py
 
