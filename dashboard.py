@@ -20,15 +20,14 @@ from geo.filters import (
     choice_label,
     custom_period,
     filters_from_query,
+    period_caption,
     period_for,
-    period_kind,
-    period_words,
 )
 from geo.filters import choices as period_choices
 from geo.geography.national import municipality_name
 from geo.i18n import LANGUAGES
 from geo.model import LOCAL_TZ, PresenceKind, SpotCategory, SpotStatus
-from geo.roles import Role, TimeUnit
+from geo.roles import Role
 from geo.text import escape_markdown
 from geo.timeunits import align_period
 from pages import _session as session
@@ -44,7 +43,8 @@ st.set_page_config(
 # Streamlit's own English hints are hidden ("Press Enter to submit form": the forms have
 # a save button; the upload limit: the import page says it in words) and so is the grid's
 # raw CSV download (our exports are made for Swedish Excel). On phones the title shrinks so
-# the headline is on the first screen.
+# the headline is on the first screen, and the page starts below Streamlit's 60 px header
+# (3.75rem; with 2.5rem its first line was hidden under it).
 st.html(
     """<style>
     [data-testid="InputInstructions"] { display: none; }
@@ -55,7 +55,7 @@ st.html(
     [data-testid="stFileUploaderDropzone"] button > div::after { content: UPLOAD_LABEL; }
     @media (max-width: 640px) {
       h1 { font-size: 1.55rem !important; line-height: 1.25 !important; }
-      [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+      [data-testid="stMainBlockContainer"] { padding-top: 4.5rem; }
       [data-testid="stMetricValue"] { font-size: 1.6rem; }
     }
     </style>""".replace("UPLOAD_LABEL", json.dumps(session.tr()("upload_button")))
@@ -162,17 +162,18 @@ with st.sidebar:
         first = extent.start.tz_convert(LOCAL_TZ).date()
         last = latest.tz_convert(LOCAL_TZ).date()
         start_day, end_day = url_state.get("period_custom", (first, last))
-        c_from, c_to = st.columns(2)
-        chosen_from = c_from.date_input(
+        # One under the other: side by side in the sidebar a date was cut ("2018 - 05 - 0").
+        chosen_from = st.date_input(
             t("period_from"), start_day, key="period_from", format="YYYY-MM-DD"
         )
-        chosen_to = c_to.date_input(t("period_to"), end_day, key="period_to", format="YYYY-MM-DD")
+        chosen_to = st.date_input(t("period_to"), end_day, key="period_to", format="YYYY-MM-DD")
         if chosen_to < chosen_from:
             st.warning(t("period_reversed"))
             chosen_from, chosen_to = chosen_to, chosen_from
         period = custom_period(chosen_from, chosen_to)
     elif pick in ("week", "month"):
         options = period_choices(pick, extent)
+        session.follow_language("period_" + pick)
         chosen = st.selectbox(
             t("pick_" + pick),
             options,
@@ -182,16 +183,11 @@ with st.sidebar:
         period = period_for(pick, chosen)
     else:
         period = period_for(pick, latest)
-    period = align_period(period, tier.time_unit)
-    shown_end = (period.end - pd.Timedelta(seconds=1)).tz_convert(LOCAL_TZ)
-    dates = {"start": period.start.strftime("%Y-%m-%d"), "end": shown_end.strftime("%Y-%m-%d")}
-    words = period_words(period, t, latest=latest)
-    if period_kind(period) == "days":
-        st.caption(t("period_caption_days", **dates))
-    elif tier.time_unit == TimeUnit.EXACT:
-        st.caption(t("period_caption", words=words, **dates))
-    else:
-        st.caption(t("period_aligned", unit=t("unit_" + tier.time_unit), words=words, **dates))
+    chosen_period, period = period, align_period(period, tier.time_unit)
+    st.caption(period_caption(chosen_period, period, tier.time_unit, t, latest=latest))
+    # Every multiselect: a placeholder in words and no "Select all" (Streamlit's own
+    # English, which it offers no way to translate); chosen words follow the language.
+    session.follow_language("kinds", "cats", "statuses")
     kinds = st.multiselect(
         t("presence_kinds"),
         [k.value for k in PresenceKind],
@@ -200,6 +196,8 @@ with st.sidebar:
         format_func=lambda k: t("kind_" + k),
         disabled=not tier.split_kinds,  # the public table is not split by kind
         help=None if tier.split_kinds else t("kinds_not_split"),
+        placeholder=t("all"),
+        select_all=False,
     )
     if not tier.split_kinds:
         kinds = [k.value for k in PresenceKind]
@@ -212,6 +210,7 @@ with st.sidebar:
         key="areas",
         format_func=area_names.get,
         placeholder=t("all_areas"),
+        select_all=False,
     )
     categories = st.multiselect(
         t("categories"),
@@ -219,6 +218,7 @@ with st.sidebar:
         key="cats",
         format_func=lambda c: t("cat_" + c),
         placeholder=t("all"),
+        select_all=False,
     )
     statuses = st.multiselect(
         t("statuses"),
@@ -226,6 +226,7 @@ with st.sidebar:
         key="statuses",
         format_func=lambda s: t("status_" + s),
         placeholder=t("all"),
+        select_all=False,
     )
     show_tiles = st.toggle(
         t("show_tiles"),

@@ -20,6 +20,7 @@ from geo.crs import to_sweref
 from geo.filters import Filters
 from geo.model import LOCAL_TZ, AreaKind, PresenceKind
 from geo.snapshot import KINDS, FixArrays, Snapshot
+from geo.store.base import TimeRange
 
 TOWN = AreaKind.TOWN.value
 
@@ -257,6 +258,20 @@ def _local_midnight_epoch(dates: pd.Series) -> np.ndarray:
     """UTC epoch seconds of local (Europe/Stockholm) midnight of each ISO date."""
     stamps = pd.to_datetime(dates).dt.tz_localize(LOCAL_TZ)
     return ((stamps - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy()
+
+
+def reported_by(spots: pd.DataFrame, period: TimeRange) -> np.ndarray:
+    """Which ``spots`` belong to ``period``: those reported on or before its last local
+    (Europe/Stockholm) day. A spot reported before the period stays an open problem in
+    it; one reported after the period's end was not known then and is left out. Spots
+    without a readable date are kept. Every table, count, map layer and export selects
+    spots for a period with this one rule (tiers dating spots by month: by that month).
+    """
+    if not len(spots):
+        return np.zeros(0, dtype=bool)
+    last_day = (period.end - pd.Timedelta(seconds=1)).tz_convert(LOCAL_TZ).tz_localize(None)
+    reported = pd.to_datetime(spots["reported"], errors="coerce")
+    return np.array(reported.isna() | (reported <= last_day.normalize()), dtype=bool)
 
 
 def spot_follow_up(

@@ -319,6 +319,14 @@ def build_demo_year(
     presence["start"] = pd.to_datetime(presence["start"], utc=True)
     presence["end"] = pd.to_datetime(presence["end"], utc=True)
     presence["kind"] = presence["kind"].astype(str)
+    # The demo year is the ISO year 2018 (Monday 1 January to Sunday 30 December), so its
+    # weeks and its whole-week months are complete: Monday 31 December is week 1 of 2019
+    # and would count in January 2019's public cell, a month of one day. Its draws are made
+    # and dropped, so the rest of the year (and the spots drawn after it) stay the same.
+    last_day = presence["start"].dt.tz_convert(LOCAL_TZ).dt.strftime("%m-%d") == "12-31"
+    for u in presence.loc[last_day, "uid"]:
+        del vtimes[u]
+    presence = presence[~last_day.to_numpy()].reset_index(drop=True)
 
     dialogues = gpd.GeoDataFrame(
         [

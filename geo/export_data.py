@@ -6,11 +6,21 @@ month for the public) on the area outlines. GIS formats (GeoPackage, GeoJSON, th
 CSV) keep codes and ISO-8601 UTC times; the spreadsheets (Excel CSV, xlsx) are for
 people: words, local time, the language's decimal mark. Every text cell of every CSV and
 spreadsheet has formulas neutralised.
+
+Problem spots are those of the period (:func:`geo.coverage.reported_by`: reported by its
+end), each with its dialogue's date and place. Dates: where the tier knows them to the
+day, a spot's date is a date cell in Excel (``2018-03-15``); where it dates by month (the
+public), the spreadsheets say the month in words (``september 2018``, a text cell: a date
+cell would show, filter and sort as the 1st, the false precision this avoids) and the GIS
+files the ISO month (``2018-09``). The spreadsheets name a spot's dialogue by date and
+place (``2018-09-20, Samlingslokalen, Diö``) instead of its id; the GIS files keep the id.
 """
 
 from __future__ import annotations
 
+import datetime
 import io
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -23,9 +33,11 @@ from geo.filters import Filters
 from geo.i18n import Translate, language_of
 from geo.mapview.layers import filter_spots
 from geo.model import LOCAL_TZ
+from geo.numbers import month_year
 from geo.publish import export_cells
 from geo.snapshot import Snapshot
 from geo.tiers import RECORD_META
+from geo.views import dates_by_month
 
 
 def selected_layers(snap: Snapshot, filters: Filters) -> dict[str, gpd.GeoDataFrame]:
@@ -38,15 +50,42 @@ def selected_layers(snap: Snapshot, filters: Filters) -> dict[str, gpd.GeoDataFr
         m &= p["kind"].isin(filters.kinds)
     if filters.areas:
         m &= p["area_id"].isin(filters.areas)
-    return {"presence": p[m], "problem_spots": filter_spots(snap, filters), "roads": snap.roads}
+    return {"presence": p[m], "problem_spots": export_spots(snap, filters), "roads": snap.roads}
 
 
 def published_layers(snap: Snapshot, filters: Filters) -> dict[str, gpd.GeoDataFrame]:
     """A coarse tier's export: its published cells (presence and controls per area and
     week or month, on the area outlines), its problem spots and the roads."""
-    spots = filter_spots(snap, filters)
+    spots = export_spots(snap, filters)
     roads = snap.roads.drop(columns=list(RECORD_META), errors="ignore")
     return {**export_cells(snap, filters), "problem_spots": spots, "roads": roads}
+
+
+def export_spots(snap: Snapshot, filters: Filters) -> gpd.GeoDataFrame:
+    """The problem spots the filters select (:func:`geo.mapview.layers.filter_spots`),
+    with their dialogue's ``dialogue_date`` and ``dialogue_place`` from the tier's
+    dialogues. Where the tier dates by month (:func:`geo.views.dates_by_month`) every
+    date is the ISO month (``2018-09``), not the month's first day, which would read as
+    the date of the dialogue."""
+    spots = filter_spots(snap, filters).copy()
+    dialogues = pd.DataFrame(snap.dialogues)
+    for column in ("date", "place"):
+        if {"uid", column} <= set(dialogues.columns):
+            lookup = dialogues.drop_duplicates("uid").set_index("uid")[column]
+            values = spots["dialogue_uid"].map(lookup).astype(object)
+            spots["dialogue_" + column] = values.where(values.notna(), None)
+        else:
+            spots["dialogue_" + column] = None
+    if dates_by_month(snap.tier):
+        for column in ("reported", "dialogue_date"):
+            spots[column] = [_iso_month(v) for v in spots[column]]
+    return spots
+
+
+def _iso_month(value: object) -> object:
+    """``2018-09`` for a date (ISO text or date), missing or unreadable values as they are."""
+    stamp = pd.to_datetime(value, errors="coerce") if _known(value) else pd.NaT
+    return value if pd.isna(stamp) else f"{stamp:%Y-%m}"
 
 
 def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -106,6 +145,12 @@ CODED = {
     "target_group": "target_",
     "location_precision": "precision_",
 }
+# Date columns (ISO text; an ISO month where the tier dates by month) and the columns
+# that export_spots adds to say which dialogue a spot came from.
+DATES = ("reported", "date")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_MONTH = re.compile(r"\d{4}-\d{2}")
+DIALOGUE = ("dialogue_uid", "dialogue_date", "dialogue_place")
 YES_NO = ("heavy_per_day_is_example", "approximate", "population_estimated", "followed_up")
 
 
@@ -135,6 +180,14 @@ def for_people(
     words, area ids as names, times in local time (Europe/Stockholm, no zone suffix),
     positions as longitude/latitude (WGS 84; a point on each line or area), no geometry."""
     out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy()
+    lang = language_of(t)
+    if set(DIALOGUE) <= set(out.columns):  # a spot's dialogue in words, not its id
+        words = [
+            _dialogue(uid, date, place, lang)
+            for uid, date, place in zip(*(out[c] for c in DIALOGUE), strict=True)
+        ]
+        out.insert(list(out.columns).index("dialogue_uid"), "dialogue", words)
+        out = out.drop(columns=list(DIALOGUE))
     for column in out.columns:
         values = out[column]
         if str(column).endswith("_utc") and not isinstance(values.dtype, pd.DatetimeTZDtype):
@@ -145,6 +198,8 @@ def for_people(
             out[column] = [_word(t, CODED[column] + str(v)) if _known(v) else v for v in values]
         elif column == "area_id":
             out[column] = [area_names.get(str(v), v) if _known(v) else v for v in values]
+        elif column in DATES:
+            out[column] = [_date_cell(v, lang) for v in values]
         elif column in YES_NO:
             out[column] = [
                 (t("yes") if bool(v) else t("no")) if _known(v) else None for v in values
@@ -154,6 +209,32 @@ def for_people(
         out["lon"] = points.x.round(6).to_numpy()
         out["lat"] = points.y.round(6).to_numpy()
     return out.rename(columns=lambda c: _word(t, "col_" + str(c)))
+
+
+def _date_cell(value: object, lang: str) -> object:
+    """A stored date for people: an ISO date as a date (a date cell in Excel), an ISO month
+    (``2018-09``, tiers that date by month) as the month in words (``september 2018``),
+    anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    if ISO_MONTH.fullmatch(value):
+        return month_year(value + "-01", lang)
+    if ISO_DATE.fullmatch(value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:  # "2018-02-30": shown as stored, not hidden
+            return value
+    return value
+
+
+def _dialogue(uid: object, date: object, place: object, lang: str) -> object:
+    """A spot's dialogue in words, ``2018-09-20, Samlingslokalen, Diö``; the stored id
+    where the dialogue is not among the tier's (an unexpected code is shown, not hidden)."""
+    if not _known(date) and not _known(place):
+        return uid
+    when = _date_cell(date, lang)
+    parts = [when.isoformat() if isinstance(when, datetime.date) else when, place]
+    return ", ".join(str(p) for p in parts if _known(p))
 
 
 def _known(value: object) -> bool:

@@ -13,7 +13,9 @@ import pandas as pd
 from geo.i18n import Translate, language_of
 from geo.model import LOCAL_TZ
 from geo.numbers import month_year
+from geo.roles import TimeUnit
 from geo.store.base import TimeRange
+from geo.timeunits import counted_span
 
 QUICK_PICKS: tuple[str, ...] = ("week", "4weeks", "month", "quarter", "year", "custom")
 _SPAN = {"4weeks": pd.Timedelta(weeks=4)}
@@ -208,3 +210,27 @@ def until_data(filters: Filters, latest: pd.Timestamp) -> Filters:
     if filters.period.end <= end or filters.period.start >= end:
         return filters
     return replace(filters, period=TimeRange(filters.period.start, end))
+
+
+def period_caption(
+    chosen: TimeRange,
+    shown: TimeRange,
+    unit: TimeUnit,
+    t: Translate,
+    *,
+    latest: pd.Timestamp | None = None,
+) -> str:
+    """The sidebar's line under the period: the ``chosen`` period in words and the dates
+    the figures count (``shown``: ``chosen`` aligned to the tier's ``unit``), saying when
+    they were widened to whole weeks or months, and that months count whole weeks."""
+    words = period_words(chosen, t, latest=latest)
+    span = counted_span(shown, unit)
+    last = (span.end - pd.Timedelta(seconds=1)).tz_convert(LOCAL_TZ)
+    dates = {"start": f"{span.start.tz_convert(LOCAL_TZ):%Y-%m-%d}", "end": f"{last:%Y-%m-%d}"}
+    if unit == TimeUnit.MONTH:
+        return t("period_weeks", words=words, **dates)
+    if span != chosen:
+        return t("period_aligned", unit=t("unit_" + unit), words=words, **dates)
+    if period_kind(chosen) == "days":
+        return t("period_caption_days", **dates)
+    return t("period_caption", words=words, **dates)

@@ -146,3 +146,25 @@ def column_formats(frame: pd.DataFrame, lang: str) -> dict[str, Callable[[object
             continue
         out[column] = formatter(lang, decimals_needed(series))
     return out
+
+
+_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
+
+
+def parse_decimal(text: object) -> float | None:
+    """A number as a person types it, in either language: ``12,5``, ``12.5``, ``-14,139``,
+    ``1 000,5`` (spaces between thousands, normal or no-break), with ``−`` (U+2212) as minus.
+
+    One comma or one point is the decimal separator; a text with both, or with two of
+    either, is refused (None), as is empty or unreadable text.
+    """
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return float(text) if math.isfinite(text) else None
+    body = str(text or "").strip().translate(_SPACES).replace("\u2212", "-")
+    if not body or "_" in body or body.count(",") + body.count(".") > 1:
+        return None
+    try:
+        value = float(body.replace(",", "."))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None

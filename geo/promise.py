@@ -24,6 +24,7 @@ from geo.filters import Filters, custom_period
 from geo.i18n import Translate
 from geo.model import LOCAL_TZ
 from geo.plan.adherence import plan_evidence
+from geo.roles import TimeUnit
 from geo.snapshot import Snapshot
 from geo.store.base import TimeRange
 
@@ -54,6 +55,9 @@ class Commitment:
     evidence: str  # what the number is made of, in words
     link: str  # query string for the map filtered to the evidence
     parts: tuple[Part, ...] = ()
+    # "months" when judged on a coarse tier's month cells, where a gap of a few weeks
+    # cannot show: the verdict then says so, rather than contradict a finer tier in silence.
+    basis: str = ""
 
     def figures(self) -> tuple[Part, ...]:
         """The figures to show: the parts, or progress of target."""
@@ -222,8 +226,9 @@ def _presence_commitment(
     )
     parts = (month_part, village_part)
     status = "met" if all(p.status == "met" for p in parts) else "behind"
+    monthly = snap.tier.time_unit == TimeUnit.MONTH
     evidence = t(
-        "ev_presence",
+        "ev_presence_months" if monthly else "ev_presence",
         both=both,
         months=len(gone),
         weeks=params.gap_weeks,
@@ -239,6 +244,7 @@ def _presence_commitment(
         evidence,
         f"?pick=4weeks&year={year}",
         parts,
+        "months" if monthly else "",
     )
 
 
@@ -261,7 +267,10 @@ def verdict(cards: list[Commitment], year: int, t: Translate) -> str:
         key = "verdict_partly"
     else:
         key = "verdict_not_yet"
-    return t(key, year=str(year), met=met, n=n, behind=behind)
+    line = t(key, year=str(year), met=met, n=n, behind=behind)
+    if any(c.basis == "months" for c in cards):
+        line += " " + t("verdict_basis_months")
+    return line
 
 
 def you_said_we_did(
@@ -299,7 +308,19 @@ def you_said_we_did(
                 "area_hours_90_days": int(round(hours)),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=SAID_COLUMNS)  # the columns too when no spot is named
+
+
+SAID_COLUMNS = [
+    "area",
+    "description",
+    "category",
+    "reported",
+    "status",
+    "response",
+    "followed_up",
+    "area_hours_90_days",
+]
 
 
 def _known(flag: object) -> bool | None:

@@ -4,13 +4,15 @@ Applied once per data version and role, before any page, table, map or export se
 data, so a page cannot show more than its tier by mistake. For the coarse tiers:
 
 - presence becomes the tier's one published table (:mod:`geo.publish`): cells of area ×
-  week or month, hours rounded, small counts withheld, computed here from exact data with
-  the fixed rules; every figure the tier sees is computed from those cells alone. The
-  snapshot keeps one synthetic fix per presence cell (at the area's point, at the unit
-  start, the cell's published hours) and no presence records at all;
+  week or month (months counted in whole weeks), hours rounded, small counts withheld,
+  computed here from exact data with the fixed rules; every figure the tier sees is
+  computed from those cells alone. The snapshot keeps one synthetic fix per presence
+  cell (at the area's point, at the unit start, the cell's published hours) and no
+  presence records at all;
 - the public tier's cells cover only units that ended ``delay_days`` ago; it also gets
-  problem spots snapped to a 500 m grid, spots, dialogues and activities dated by month,
-  and no notes, organisers or names of who edited what;
+  problem spots snapped to a 500 m grid (their area read from the cell alone),
+  spots, dialogues and activities dated by month, and no notes, organisers or names of
+  who edited what;
 - no follow-up is decided on exact data for a coarse tier: it is read from the published
   cells (presence in the spot's area in the weeks after the report).
 """
@@ -29,11 +31,11 @@ from geo.coverage import CoverageParams, stays
 from geo.crs import WGS84, to_sweref, to_wgs84
 from geo.errors import GeoError
 from geo.filters import Filters
-from geo.model import PresenceKind
+from geo.model import AreaKind, PresenceKind
 from geo.publish import CONTROL_CELLS, PRESENCE_CELLS, Published, area_unit_table, unit_label
 from geo.roles import PUBLIC_TIER, Tier, suppress
 from geo.snapshot import KINDS, FixArrays, Snapshot, fix_arrays
-from geo.timeunits import label, unit_end, unit_start
+from geo.timeunits import cell_end, cell_start, label, unit_start
 
 SPOT_GRID_M = float(PUBLIC_TIER.spot_grid_m or 500.0)
 
@@ -139,13 +141,16 @@ def publish_table(
     """``tier``'s published table (:class:`geo.publish.Published`) from exact data.
 
     Stays (runs of fixes of one record in one area) are dated to the unit they start
-    in; units ending later than ``delay_days`` before ``now`` are left out. A stay of at
+    in, months counted in whole weeks (:func:`geo.timeunits.cell_start`: a month cell is
+    the sum of its weeks' cells); units ending later than ``delay_days`` before ``now``
+    are left out. A stay of at
     least ``params.dwell_minutes`` is a visit, else a pass.
     """
     cutoff = int(now.timestamp()) - tier.delay_days * 86400
     fx = exact.fixes
     st = stays(fx, fx.area >= 0)
-    t0 = unit_start(st["t0"].to_numpy(dtype=np.int64), tier.time_unit)
+    begun = st["t0"].to_numpy(dtype=np.int64)
+    t0 = cell_start(begun, tier.time_unit)
     rec_kind = np.zeros(int(fx.rec.max()) + 1 if len(fx) else 0, dtype=np.int8)
     rec_kind[fx.rec] = fx.kind
     kind = np.asarray(KINDS)[rec_kind[st["rec"].to_numpy(dtype=np.int64)]] if len(st) else []
@@ -160,7 +165,7 @@ def publish_table(
         }
     )
     frame["passes"] = 1 - frame["visits"]
-    frame = frame[unit_end(t0, tier.time_unit) <= cutoff]
+    frame = frame[cell_end(begun, tier.time_unit) <= cutoff]
     cells = frame.groupby(["area_id", "t0", "kind"], as_index=False).sum()
     cells["hours"] = _round_hours(cells["hours"].to_numpy(), tier.hours_step)
     for column in ("visits", "passes"):
@@ -175,7 +180,8 @@ def _control_cells(
     together with their count."""
     p = exact.presence
     p = p[p["kind"] == PresenceKind.TRAFFIC_CONTROL.value]
-    t0 = unit_start(_epoch(p["start"]), tier.time_unit)
+    begun = _epoch(p["start"])
+    t0 = cell_start(begun, tier.time_unit)
     frame = pd.DataFrame(
         {
             "area_id": p["area_id"].fillna("").to_numpy(),
@@ -189,7 +195,7 @@ def _control_cells(
             "violations": pd.to_numeric(p["violations"]).fillna(0).to_numpy(),
         }
     )
-    frame = frame[unit_end(t0, tier.time_unit) <= cutoff]
+    frame = frame[cell_end(begun, tier.time_unit) <= cutoff]
     keys = ["area_id", "t0", "road", "control_type"]
     cells = frame.groupby(keys, as_index=False).sum()
     counts = suppress(cells["controls"], tier)
@@ -289,10 +295,43 @@ def _spots_for(snap: Snapshot, tier: Tier) -> gpd.GeoDataFrame:
     spots = spots.drop(columns=[*_FREE_TEXT["problem_spots"], *RECORD_META], errors="ignore")
     spots["reported"] = _month_date(spots["reported"])
     if len(spots):
-        spots = spots.set_geometry(
-            list(generalise_points(np.asarray(spots.geometry.array), tier.spot_grid_m)), crs=WGS84
-        )
+        exact = np.asarray(spots.geometry.array)
+        # The area too comes from the cell: the exact point's area would cut the cell
+        # down to its part inside that area (a village's edge: an eighth of the cell).
+        spots["area_id"] = cell_areas(snap.areas, exact, tier.spot_grid_m)
+        spots = spots.set_geometry(list(generalise_points(exact, tier.spot_grid_m)), crs=WGS84)
     return spots
+
+
+def cell_areas(areas: gpd.GeoDataFrame, points: np.ndarray, cell_m: float) -> np.ndarray:
+    """The area (id) a coarse tier is told each point is in, from the point's ``cell_m``
+    grid cell (EPSG:3006) alone: the first locality (town or village, in ``areas`` order)
+    the cell touches, else the countryside zone holding most of it; ``None`` for a cell
+    outside every area. Points are EPSG:4326.
+
+    The exact point's own area would cut the published cell down to its part inside that
+    area (at a village's edge, an eighth of the cell).
+    """
+    out = np.full(len(points), None, dtype=object)
+    if not len(points) or not len(areas):
+        return out
+    x, y = to_sweref(shapely.get_x(points), shapely.get_y(points))
+    x0 = np.floor(np.asarray(x) / cell_m) * cell_m
+    y0 = np.floor(np.asarray(y) / cell_m) * cell_m
+    cells = shapely.box(x0, y0, x0 + cell_m, y0 + cell_m)
+    shapes = np.asarray(areas.geometry.to_crs(3006).array)
+    ids = areas["id"].to_numpy()
+    locality = (areas["kind"] != AreaKind.COUNTRYSIDE.value).to_numpy()
+    cell_ix, area_ix = shapely.STRtree(shapes).query(cells, predicate="intersects")
+    for i in np.unique(cell_ix):
+        touched = np.sort(area_ix[cell_ix == i])  # priority order
+        towns = touched[locality[touched]]
+        if towns.size:
+            out[i] = ids[towns[0]]
+            continue
+        shares = shapely.area(shapely.intersection(cells[i], shapes[touched]))
+        out[i] = ids[touched[int(np.argmax(shares))]]  # ties: the earlier zone
+    return out
 
 
 def audit_for(

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from babel.numbers import get_group_symbol
 from pandas.io.formats.style import Styler
 
 from geo.coverage import CoverageParams, had_presence, road_controls, spot_follow_up
 from geo.filters import Filters
 from geo.i18n import Translate, language_of
 from geo.mapview.layers import filter_spots
-from geo.numbers import MISSING, column_formats, month_year, number
+from geo.numbers import LOCALES, MISSING, column_formats, month_year, number
 from geo.publish import control_rows, with_at_least
 from geo.roles import Tier, TimeUnit
 from geo.snapshot import Snapshot
@@ -58,6 +59,52 @@ def balance_trend(weekly: pd.DataFrame, weeks: int = 4) -> float | None:
     return float(share.iloc[-weeks:].mean() - share.iloc[-2 * weeks : -weeks].mean())
 
 
+def quantity(value: object, lang: str = "sv", decimals: int | None = None) -> str:
+    """An amount (hours, counts) for a sentence: :func:`geo.numbers.number`, with the
+    thousands grouped from four digits too (``1 182``, ``1 183,2``; English ``1,182``).
+
+    :func:`geo.numbers.number` leaves four-digit whole numbers ungrouped so that years
+    never read ``2 018``; an amount is no year, and "1182 närvarotimmar" beside
+    "11 682 invånare" reads as a different kind of number.
+    """
+    text = number(value, lang, decimals)
+    sign = "-" if text.startswith("-") else ""
+    body = text[len(sign) :]
+    whole = len(body) - len(body.lstrip("0123456789"))
+    if whole != 4:  # shorter needs no group; longer is grouped by number() already
+        return text
+    group = get_group_symbol(LOCALES.get(lang, LOCALES["sv"]))
+    return f"{sign}{body[0]}{group}{body[1:]}"
+
+
+def counted(t: Translate, key: str, n: float, decimals: int | None = None) -> str:
+    """``n`` with the word of catalogue ``key`` in its number: ``count_<key>_one`` for
+    exactly 1 (``1 område``), else ``count_<key>_other`` (``0 områden``, ``1,4 ...``);
+    ``n`` written by :func:`quantity`."""
+    form = "one" if n == 1 else "other"
+    return t(f"count_{key}_{form}", n=quantity(n, language_of(t), decimals))
+
+
+def dates_by_month(tier: Tier) -> bool:
+    """Whether ``tier`` sees spot, dialogue and activity dates only by month (the public:
+    :func:`geo.tiers.view_for` moves them to the 1st, which is no date to print)."""
+    return tier.time_unit == TimeUnit.MONTH or tier.spot_grid_m is not None
+
+
+def day_or_month(values: pd.Series | list[object], by_month: bool, lang: str) -> list[object]:
+    """ISO dates as shown: the date itself, or where dates are known only by month
+    (:func:`dates_by_month`) the month in words (``september 2018``); missing or
+    unreadable values as they are."""
+    out: list[object] = []
+    for value in values:
+        stamp = pd.to_datetime(value, errors="coerce") if isinstance(value, str) else value
+        if not by_month or stamp is None or pd.isna(stamp):
+            out.append(value)
+        else:
+            out.append(month_year(stamp, lang))
+    return out
+
+
 def _when(values: pd.Series, unit: TimeUnit = TimeUnit.EXACT) -> list[str]:
     """Local times as text at the tier's unit (minute, ISO week or month)."""
     return ["–" if pd.isna(v) else label(pd.Timestamp(v), unit) for v in values]
@@ -96,7 +143,9 @@ def spot_table(
     out: dict[str, object] = {t("col_description"): spots["description"].to_numpy()}
     out[t("col_category")] = [t("cat_" + c) for c in spots["category"]]
     out[t("col_area")] = [names.get(a, "–") for a in spots["area_id"]]
-    out[t("col_reported")] = spots["reported"].to_numpy()
+    out[t("col_reported")] = day_or_month(
+        list(spots["reported"]), dates_by_month(tier), language_of(t)
+    )
     out[t("col_status")] = [t("status_" + s) for s in spots["status"]]
     if tier.spot_grid_m is None:  # follow-up is known where spots are exact
         out[t("col_followed_up")] = [
@@ -244,35 +293,57 @@ def summaries(
     are the tables of this module (translated columns); ``roads`` or ``controls`` None: no
     line for them (the overview shows neither). Counts a coarse tier withholds are not
     summed: the lines give numbers of rows, hours and gaps only."""
+    lang = language_of(t)
     hours = pd.to_numeric(table["hours"], errors="coerce")
     none = int((~had_presence(table)).sum())
     out = {
-        "areas": t("sum_areas", n=len(table), hours=float(hours.sum()), none=none),
-        "gaps": t("sum_gaps", n=len(gaps), names=", ".join(map(str, gaps[t("col_name")])))
+        "areas": area_sentence(len(table), float(hours.sum()), none, t),
+        "gaps": t(
+            "sum_gaps_counted",
+            areas=counted(t, "areas", len(gaps)),
+            names=", ".join(map(str, gaps[t("col_name")])),
+        )
         if len(gaps)
         else t("no_gaps"),
     }
     followed = t("col_followed_up")
     if followed in spots.columns:
+        without = int((spots[followed] == t("no")).sum())
         out["spots"] = t(
-            "sum_spots_known", n=len(spots), without=int((spots[followed] == t("no")).sum())
+            "sum_spots_counted",
+            spots=counted(t, "spots", len(spots)),
+            without=quantity(without, lang),
         )
     else:
-        out["spots"] = t("sum_spots", n=len(spots))
+        out["spots"] = t("sum_spots_hidden", spots=counted(t, "spots", len(spots)))
     if roads is not None:
         out["roads"] = t(
             "sum_roads",
-            n=len(roads),
-            without=int((roads[t("col_gap")] == t("no_control_in_period")).sum()),
+            n=quantity(len(roads), lang),
+            without=quantity(int((roads[t("col_gap")] == t("no_control_in_period")).sum()), lang),
         )
     if controls is None:
         return out
     if t("col_place") in controls.columns:  # one row per control (exact tier)
         checked = pd.to_numeric(controls[t("col_vehicles_checked")], errors="coerce")
-        out["controls"] = t("sum_controls", n=len(controls), vehicles=float(checked.sum()))
+        out["controls"] = t(
+            "sum_controls",
+            n=quantity(len(controls), lang),
+            vehicles=quantity(float(checked.sum()), lang),
+        )
     else:
-        out["controls"] = t("sum_control_rows", n=len(controls))
+        out["controls"] = t("sum_control_rows", n=quantity(len(controls), lang))
     return out
+
+
+def area_sentence(n: int, hours: float, none: int, t: Translate) -> str:
+    """``17 områden, 1 182 närvarotimmar; 0 områden utan närvaro.`` (singular for one)."""
+    return t(
+        "sum_areas_counted",
+        areas=counted(t, "areas", n),
+        hours=counted(t, "hours", hours),
+        none=counted(t, "areas", none),
+    )
 
 
 def monthly_table(months: pd.DataFrame, previous: pd.DataFrame, t: Translate) -> pd.DataFrame:

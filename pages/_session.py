@@ -389,3 +389,20 @@ def language() -> str:
 
 def tr() -> Translate:
     return with_municipality(translator(language()), settings().municipality_code)
+
+
+def follow_language(*keys: str) -> None:
+    """Keep the choices of widgets whose options are shown in words (``format_func`` through
+    the translator) when the language changes, and show them in the new language.
+
+    Call just before the widgets are made. Streamlit 1.67 keeps a selection as the shown
+    words ("Bilpatrull"): after a change to English a multiselect kept its Swedish chips
+    and a selectbox fell back to its first option. The choice read here is still the
+    option itself (read with the last run's words); set again, it is sent in the new words.
+    """
+    lang = language()
+    for key in keys:
+        mark = "_lang_of_" + key
+        if st.session_state.get(mark, lang) != lang and key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+        st.session_state[mark] = lang

@@ -63,7 +63,7 @@ def show_map() -> None:
         help=t("map_go_to_help"),
     )
     center, zoom = views[place] if place else selection_view(snap, filters.areas)
-    base = build_base_map(snap, ctx.map_settings, t)
+    base = build_base_map(snap, ctx.map_settings, t, legend=layers.legend)
     st_folium(
         base,
         key="overview_map",
@@ -124,7 +124,7 @@ with headline_box:
             help=t("headline_help", pop=percent(head.share_population, lang)),
         )
         c2.metric(t("headline_ratio"), number(head.ratio, lang, 2), help=t("ratio_help"))
-    c3.metric(t("headline_gaps", when=gap_when), len(village_gaps))
+    c3.metric(t("headline_gaps"), len(village_gaps), help=t("headline_gaps_help", when=gap_when))
     c4.metric(
         t("headline_spots_without"),
         t("n_of_m", n=not_followed, m=len(spots)) if known else "–",

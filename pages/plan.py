@@ -23,12 +23,13 @@ from geo.plan.model import (
     hours_from_values,
     normalise_week,
     shifts_from_rows,
+    week_words,
 )
 from geo.plan.record import save_plan, saved_view
 from geo.roles import Role
 from geo.text import escape_markdown, escape_values
 from pages._downloads import download
-from pages._session import current_context
+from pages._session import current_context, follow_language
 from pages._tables import show_table
 
 ctx = current_context()
@@ -41,6 +42,7 @@ names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
 days = [t(f"plan_day_{d}") for d in range(7)]
 shift_labels = {t("plan_shift_" + n): n for n in SHIFT_NAMES}
 DEFAULT_HOURS = {"car_patrol": 40.0, "foot_patrol": 16.0, "traffic_control": 12.0}
+lang = ctx.lang
 
 st.title(t("page_plan"))
 st.caption(t("plan_caption"))
@@ -90,27 +92,32 @@ with st.form("plan_form"):
     c1, c2, c3 = st.columns(3)
     week = c1.text_input(
         t("plan_week"),
-        default_week(snap.extent().end, pd.Timestamp.now(tz="UTC")),
+        week_words(default_week(snap.extent().end, pd.Timestamp.now(tz="UTC")), t),
         key="plan_week",
-        max_chars=8,
+        max_chars=16,
     )
     seed = c2.number_input(
         t("plan_seed"), 0, 999_999_999, step=1, key="plan_seed", help=t("plan_seed_help")
     )
     control_minutes = c3.number_input(t("plan_control_minutes"), 15, 240, 45, 5)
+    # Text, not number inputs: a number input writes "40.00"; these read "40", "12,5"
+    # (either decimal sign is accepted: geo.numbers.parse_decimal).
     hour_inputs = {
-        kind: column.number_input(
+        kind: column.text_input(
             t("plan_hours_for", kind=t("kind_" + kind).lower()),
-            0.0,
-            168.0,
-            DEFAULT_HOURS[kind],
-            0.5,
+            number(DEFAULT_HOURS[kind], lang),
             key="plan_hours_" + kind,
+            max_chars=8,
         )
         for kind, column in zip(PLAN_KINDS, st.columns(3), strict=True)
     }
     exclude = st.multiselect(
-        t("plan_exclude"), list(names), key="plan_exclude", format_func=names.get
+        t("plan_exclude"),
+        list(names),
+        key="plan_exclude",
+        format_func=names.get,
+        placeholder=t("plan_exclude_none"),
+        select_all=False,
     )
     st.caption(t("plan_shifts"))
     edited = st.data_editor(
@@ -167,7 +174,7 @@ if request is not None:
 def show_plan(plan: Plan) -> None:
     """The plan: effect, what did not fit, tours and stops, files, save."""
     req = plan.request
-    st.subheader(t("plan_effect_title") + f" – {req.week}")
+    st.subheader(t("plan_effect_title") + " – " + week_words(req.week, t))
     st.info(statement(plan.before, plan.after, req.params.gap_weeks, t, ctx.lang))
     used = plan.hours_by_kind()
     st.caption(
@@ -212,7 +219,7 @@ def show_plan(plan: Plan) -> None:
         except GeoError as exc:
             st.error(escape_markdown(str(exc)))
         else:
-            st.success(t("plan_saved", week=req.week, version=version))
+            st.success(t("plan_saved", week=week_words(req.week, t), version=version))
 
 
 plan = st.session_state.get("_plan")
@@ -223,8 +230,12 @@ past = passed_plans(snap, pd.Timestamp.now(tz="UTC"))
 if past:
     st.subheader(t("plan_adherence"))
     st.caption(t("plan_adherence_caption"))
+    follow_language("plan_done_week")
     chosen = st.selectbox(
-        t("plan_col_week"), [p.request.week for p in reversed(past)], key="plan_done_week"
+        t("plan_col_week"),
+        [p.request.week for p in reversed(past)],
+        key="plan_done_week",
+        format_func=lambda w: week_words(w, t),
     )
     kept = adherence(snap, next(p for p in past if p.request.week == chosen))
     st.caption(

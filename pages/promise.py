@@ -20,7 +20,7 @@ from geo.handout import (
     print_handout,
     public_url_problem,
 )
-from geo.i18n import translator
+from geo.i18n import LANGUAGES, translator
 from geo.model import LOCAL_TZ
 from geo.promise import (
     evidence_records,
@@ -32,7 +32,7 @@ from geo.promise import (
     you_said_we_did,
 )
 from geo.text import escape_markdown
-from geo.views import evidence_table, monthly_table
+from geo.views import dates_by_month, day_or_month, evidence_table, monthly_table
 from pages._session import Context, current_context, public_snapshot
 from pages._tables import show_table
 
@@ -57,7 +57,13 @@ def handout_section(ctx: Context, year: int, place: str) -> None:
     st.caption(t("public_level_note"))
     c1, c2 = st.columns(2)
     paper = c1.radio(t("paper"), list(PAPER), horizontal=True, key="handout_paper")
-    lang = c2.radio(t("handout_language"), ["sv", "en"], horizontal=True, key="handout_lang")
+    lang = c2.radio(
+        t("handout_language"),
+        list(LANGUAGES),
+        horizontal=True,
+        key="handout_lang",
+        format_func=LANGUAGES.get,  # each language by its own name: "Svenska", "English"
+    )
     live = st.text_input(t("public_url"), value=ctx.settings.public_url, key="handout_url")
     problem = public_url_problem(live)
     if problem:  # never print an address only this computer reaches, and say so
@@ -140,6 +146,7 @@ else:
         key="said_area",
     )
     said = you_said_we_did(snap, ctx.params, [place] if place else None)
+    said["reported"] = day_or_month(said["reported"], dates_by_month(snap.tier), ctx.lang)
     said["category"] = [t("cat_" + c) for c in said["category"]]
     said["status"] = [t("status_" + s) for s in said["status"]]
     said["followed_up"] = [
@@ -156,7 +163,10 @@ if editor.may_edit("promises"):
             t("promise_year"), 2000, 2100, (max(years) + 1) if years else 2019
         )
         rows = st.data_editor(
-            pd.DataFrame([{"metric": m, "target": None, "sv": "", "en": ""} for m in METRICS]),
+            # Targets start empty: a float column of NaN (a column of None showed "None").
+            pd.DataFrame(
+                {"metric": METRICS, "target": [float("nan")] * len(METRICS), "sv": "", "en": ""}
+            ),
             num_rows="dynamic",
             hide_index=True,
             key="promise_editor",

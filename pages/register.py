@@ -23,6 +23,7 @@ from geo.mapview.assets import localise
 from geo.mapview.basemap import build_base_map
 from geo.mapview.layers import spots_layer
 from geo.model import LOCAL_TZ, ControlType, PresenceKind, SpotCategory, SpotStatus
+from geo.numbers import number, parse_decimal
 from geo.text import escape_markdown
 from geo.tiers import audit_for
 from pages import _session as session
@@ -52,17 +53,38 @@ def take_click() -> None:
         point = value.get(field)
         if point and point != st.session_state.get("_seen_" + field):
             st.session_state["_seen_" + field] = point
-            st.session_state["reg_lat"] = round(float(point["lat"]), 6)
-            st.session_state["reg_lon"] = round(float(point["lng"]), 6)
+            set_point(float(point["lat"]), float(point["lng"]))
 
 
+def coordinate_text(value: float) -> str:
+    """A coordinate as the reader writes it (``56,55100`` in Swedish), five decimals (1 m)."""
+    return number(value, ctx.lang, COORD_DECIMALS)
+
+
+def set_point(lat: float, lon: float) -> None:
+    """The point (EPSG:4326 degrees) and the coordinate fields that show it."""
+    st.session_state["_reg_point"] = (round(lat, COORD_DECIMALS), round(lon, COORD_DECIMALS))
+    st.session_state["reg_lat"] = coordinate_text(lat)
+    st.session_state["reg_lon"] = coordinate_text(lon)
+    st.session_state["_reg_lang"] = ctx.lang
+
+
+# The coordinates are text fields, not number inputs: Streamlit writes a number input with a
+# decimal point ("56.55100"); these read "56,55100" in Swedish and take either sign.
+COORD_DECIMALS = 5
 take_click()
-st.session_state.setdefault("reg_lat", 56.5510)
-st.session_state.setdefault("reg_lon", 14.1390)
+if "_reg_point" not in st.session_state or "reg_lat" not in st.session_state:
+    set_point(*st.session_state.get("_reg_point", (56.5510, 14.1390)))
+typed = (parse_decimal(st.session_state["reg_lat"]), parse_decimal(st.session_state["reg_lon"]))
+if typed[0] is not None and typed[1] is not None:
+    st.session_state["_reg_point"] = typed
+if st.session_state.get("_reg_lang") != ctx.lang:  # the language changed: its decimal sign
+    set_point(*st.session_state["_reg_point"])
+lat, lon = st.session_state["_reg_point"]
 
 picked = folium.FeatureGroup(name=t("register_point"))
 folium.CircleMarker(
-    latlon(st.session_state["reg_lon"], st.session_state["reg_lat"]),
+    latlon(lon, lat),
     radius=9,
     color="#000",
     weight=3,
@@ -71,7 +93,7 @@ folium.CircleMarker(
     fill_opacity=1,
 ).add_to(picked)
 st.caption(t("register_click"))
-base = build_base_map(snap, ctx.map_settings, t)
+base = build_base_map(snap, ctx.map_settings, t, legend=frozenset({"spots"}))  # spots only
 Draw(
     draw_options={
         "polyline": {"shapeOptions": {"color": "#2166ac"}},
@@ -99,8 +121,10 @@ with st.container(key="register_map_box"):
         render=False,  # the same map without a discarded render of the figure
     )
 c1, c2 = st.columns(2)
-lat = c1.number_input(t("register_lat"), key="reg_lat", format="%.5f", step=0.0005)
-lon = c2.number_input(t("register_lon"), key="reg_lon", format="%.5f", step=0.0005)
+c1.text_input(t("register_lat"), key="reg_lat", max_chars=16)
+c2.text_input(t("register_lon"), key="reg_lon", max_chars=16)
+if None in typed:  # the last readable point stays in use
+    st.warning(t("register_coordinate_unreadable"))
 here = Point(lon, lat)
 drawing = (st.session_state.get(KEY) or {}).get("last_active_drawing") or {}
 geometry = drawing.get("geometry") or {}

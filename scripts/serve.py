@@ -19,9 +19,27 @@ if str(ROOT) not in sys.path:  # streamlit run puts only this file's folder on t
     sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402
+from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 
+from geo.config import Settings  # noqa: E402
+from geo.session_secret import CookieSigner, SessionSecretError, server_secret  # noqa: E402
 from pages._routes import session_routes  # noqa: E402
 from scripts.tcp_nodelay import nodelay_listeners  # noqa: E402
+
+# Streamlit 1.67 takes a ``pages/`` folder beside the script for old-style pages until the
+# script has called st.navigation once: a first visitor who opened /overview (a bookmark)
+# had pages/overview.py run on its own, and every later visitor got the old navigation and
+# errors until someone opened the root. dashboard.py always navigates with st.navigation.
+PagesManager.uses_pages_directory = False
+
+
+def _check_secret() -> None:
+    """Refuse to start on a cookie secret that cannot sign (too short, unreadable): else
+    every sign-in would silently last one tab."""
+    try:
+        CookieSigner(server_secret(Settings.from_env()))
+    except SessionSecretError as exc:
+        raise SystemExit(f"Älmhult: the server does not start: {exc}") from None
 
 
 def _warm_up() -> None:
@@ -41,6 +59,7 @@ async def _lifespan(_app: st.App) -> AsyncIterator[None]:
     yield
 
 
+_check_secret()
 app = st.App(
     ROOT / "dashboard.py",
     routes=session_routes(st.get_option("server.baseUrlPath") or ""),

@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import LineString, Point
 
 from geo.areas import builtin_areas
@@ -45,6 +46,7 @@ from geo.roles import TIERS, Role, Tier
 from geo.snapshot import Snapshot, load_snapshot
 from geo.store import GeoPackageStore
 from geo.tiers import public_view, view_for
+from geo.timeunits import cell_start
 from geo.views import area_table, control_table, gap_table, road_table, spot_table
 from tests.factories import DIO, LIATORP, TOWN, presence, spot, ts
 
@@ -426,3 +428,109 @@ def test_grid_probe_and_redating_learn_nothing_beyond_the_area_week_table(patrol
     ].all()
     firsts = follow_a.loc[[f"day-{d:02d}" for d in range(1, 32)], "first_within"].dropna()
     assert all(v.day_of_week == 0 and v.hour == 0 for v in firsts)  # a week, never a day
+
+
+# ---------------------------------------------------------------- 7. weeks against months
+@pytest.fixture(scope="module")
+def month_end_pair(tmp_path_factory) -> tuple[Snapshot, Snapshot]:
+    """Diö, week 35 of 2018 (Monday 27 August to Sunday 2 September): three 45-minute foot
+    patrols, A on 28, 29 and 30 August, B on 30 August, 1 and 2 September. The same week
+    cell; on the calendar, B put two of them in September."""
+    days = {"a": ("08-28", "08-29", "08-30"), "b": ("08-30", "09-01", "09-02")}
+    root = tmp_path_factory.mktemp("month_end")
+    return tuple(  # type: ignore[return-value]
+        build(root / k, [stay("foot_patrol", f"2018-{d} 19:00", 45, DIO) for d in v])
+        for k, v in days.items()
+    )
+
+
+AUGUST = period("2018-08-01", "2018-08-31")
+SEPTEMBER = period("2018-09-01", "2018-09-30")
+
+
+@pytest.mark.parametrize("tier", [PUBLIC, MUNICIPALITY], ids=["public", "municipality"])
+def test_weeks_and_months_nest_so_a_month_end_cannot_be_cut_out_of_a_week(month_end_pair, tier):
+    a, b = month_end_pair
+    # On the calendar the two differ: September minus its whole weeks is 1-2 September.
+    sep_a = presence_by_area(a, SEPTEMBER, RULES).set_index("area_id").loc["dio", "visits"]
+    sep_b = presence_by_area(b, SEPTEMBER, RULES).set_index("area_id").loc["dio", "visits"]
+    assert (sep_a, sep_b) == (0, 2)
+    # The municipality sees week cells on its pages and the public month cells in its
+    # handouts (and anyone signed out sees them): neither view tells A from B.
+    dio = Filters(SEPTEMBER.period, areas=("dio",))
+    runs = with_params([("aug", AUGUST), ("sep", SEPTEMBER), ("year", YEAR), ("dio", dio)])
+    assert_alike(seen(coarse(a, tier), runs), seen(coarse(b, tier), runs))
+
+
+def test_every_public_month_is_the_sum_of_the_municipality_weeks(demo_store):
+    exact = load_snapshot(demo_store)
+    weeks = coarse(exact, MUNICIPALITY).published.presence
+    months = coarse(exact, PUBLIC).published.presence
+    week_month = cell_start(weeks["t0"].to_numpy(np.int64) + 3 * 86400, PUBLIC.time_unit)
+    summed = weeks.assign(t0=week_month).groupby(["area_id", "t0"])[["visits", "passes"]].sum()
+    shown = months.set_index(["area_id", "t0"])
+    assert len(shown) > 100
+    for column in ("visits", "passes"):
+        published = shown[column].dropna()
+        assert (summed.loc[published.index, column] == published).all(), column
+        withheld = shown.index[shown[column].isna()]
+        assert summed.loc[withheld, column].between(1, 2).all(), column
+
+
+# ---------------------------------------------------------------- 8. a spot at an edge
+def _cell_astride(area_id: str, cell_m: float = 500.0) -> tuple[Point, Point, str]:
+    """Two points (EPSG:4326) in one ``cell_m`` grid cell: one in ``area_id``, one in the
+    area around it (returned too)."""
+    areas = builtin_areas().set_index("id").to_crs(3006)
+    village = areas.geometry[area_id]
+    for x, y in (
+        village.exterior.coords
+        if village.geom_type == "Polygon"
+        else (village.geoms[0].exterior.coords)
+    ):
+        x0, y0 = np.floor(x / cell_m) * cell_m, np.floor(y / cell_m) * cell_m
+        cell = shapely.box(x0, y0, x0 + cell_m, y0 + cell_m)
+        inside, outside = cell.intersection(village), cell.difference(village)
+        around = [i for i, g in areas.geometry.items() if i != area_id and g.covers(outside)]
+        if inside.area > 5_000 and outside.area > 5_000 and around:
+            a, b = inside.representative_point(), outside.representative_point()
+            pts = gpd.GeoSeries([a, b], crs=3006).to_crs(4326)
+            return (
+                Point(round(pts[0].x, 6), round(pts[0].y, 6)),
+                Point(round(pts[1].x, 6), round(pts[1].y, 6)),
+                around[0],
+            )
+    raise AssertionError(f"no grid cell straddles {area_id}'s edge")
+
+
+@pytest.fixture(scope="module")
+def edge_pair(tmp_path_factory) -> tuple[Snapshot, Snapshot, str]:
+    """One spot in a 500 m cell across Delary's edge: A inside the village, B outside."""
+    inside, outside, around = _cell_astride("delary")
+    root = tmp_path_factory.mktemp("edge")
+    town = [stay("foot_patrol", "2018-05-08 19:00", 45, TOWN)]
+    a, b = (
+        build(root / k, town, spot(reported="2018-05-07", geometry=p, uid="spot-edge"))
+        for k, p in (("a", inside), ("b", outside))
+    )
+    return a, b, around
+
+
+def test_a_spots_area_comes_from_its_cell_not_its_exact_point(edge_pair):
+    a, b, around = edge_pair
+    exact_area = {s.problem_spots.set_index("uid").loc["spot-edge", "area_id"] for s in (a, b)}
+    assert exact_area == {"delary", around}  # the exact point's area tells the two apart
+    runs = with_params(
+        [
+            ("year", YEAR),
+            ("delary", Filters(YEAR.period, areas=("delary",))),
+            ("around", Filters(YEAR.period, areas=(around,))),
+        ]
+    )
+    view_a, view_b = coarse(a, PUBLIC), coarse(b, PUBLIC)
+    assert_alike(seen(view_a, runs), seen(view_b, runs))
+    shown = view_a.problem_spots.set_index("uid").loc["spot-edge"]
+    assert shown["area_id"] in exact_area
+    # The municipality registers spots: it keeps the exact point and its area.
+    kept = coarse(a, MUNICIPALITY).problem_spots.set_index("uid").loc["spot-edge", "area_id"]
+    assert kept == "delary"

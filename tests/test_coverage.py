@@ -155,3 +155,15 @@ def test_balance_ignores_the_area_filter_but_the_table_does_not(snap):
     dio_table, dio_balance = table_and_balance(snap, Filters(MAY, areas=("dio",)), CoverageParams())
     assert dio_table["area_id"].tolist() == ["dio"] and len(table) > 1
     assert dio_balance == everywhere == balance(table)
+
+
+def test_spots_belong_to_a_period_from_their_report_on():
+    """Reported by the period's last local day: in it (earlier ones stay open problems);
+    reported after its end: not yet known then. A date that cannot be read is kept."""
+    from geo.coverage import reported_by
+
+    spots = pd.DataFrame(
+        {"reported": ["2018-03-15", "2018-05-01", "2018-05-31", "2018-06-01", "2018-09-20", None]}
+    )
+    assert reported_by(spots, MAY).tolist() == [True, True, True, False, False, True]
+    assert reported_by(spots.iloc[:0], MAY).tolist() == []

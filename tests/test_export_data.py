@@ -121,3 +121,90 @@ def test_a_line_break_in_a_text_cell_never_starts_a_row_of_its_own(store):
     assert len(rows) == 1 + len(layers["presence"])
     assert "Kontroll\r=1+1" in rows[1]
     assert not any(c.startswith(("=", "+", "@")) for r in rows for c in r)
+
+
+# ---------------------------------------------------------------- problem spots for people
+YEAR = Filters(custom_period("2018-01-01", "2018-12-31"))
+
+
+def _spot_sheets(snap, filters, lang="sv"):
+    """The problem spots as the Excel CSV (a frame of text) and the xlsx sheet (header,
+    rows of cells) give them."""
+    from openpyxl import load_workbook
+
+    from geo.export_data import to_excel_csv_zip, to_xlsx
+    from geo.i18n import translator
+
+    t = translator(lang)
+    layers = selected_layers(snap, filters)
+    names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
+    name = t("layer_problem_spots")
+    with zipfile.ZipFile(io.BytesIO(to_excel_csv_zip(layers, t, names))) as z:
+        raw = z.read(f"{name}.csv")
+    sep = ";" if lang == "sv" else ","
+    csv = pd.read_csv(io.BytesIO(raw), sep=sep, dtype=str, encoding="utf-8-sig")
+    sheet = load_workbook(io.BytesIO(to_xlsx(layers, t, names)))[name]
+    header = [c.value for c in sheet[1]]
+    return csv, raw.decode("utf-8-sig"), header, list(sheet.iter_rows(min_row=2))
+
+
+def _public(demo_store):
+    from geo.tiers import public_view
+
+    return public_view(load_snapshot(demo_store), pd.Timestamp("2019-03-01", tz="UTC"))
+
+
+def test_exports_leave_out_spots_reported_after_the_period(demo_store):
+    """The same rule as the tables and the map: May holds no spot of September's dialogue
+    (Diö's four), every export format alike; October keeps them."""
+    snap = load_snapshot(demo_store)
+    dio_may = Filters(MAY.period, areas=("dio",))
+    assert selected_layers(snap, dio_may)["problem_spots"].empty
+    assert selected_layers(_public(demo_store), dio_may)["problem_spots"].empty
+    with zipfile.ZipFile(io.BytesIO(to_csv_zip(selected_layers(snap, MAY)))) as z:
+        gis = pd.read_csv(io.BytesIO(z.read("problem_spots.csv")), dtype=str)
+    assert set(gis["reported"]) == {"2018-03-15"}
+    october = Filters(custom_period("2018-10-01", "2018-10-31"), areas=("dio",))
+    assert len(selected_layers(snap, october)["problem_spots"]) == 4
+
+
+def test_xlsx_dialogue_dates_are_date_cells(demo_store):
+    snap = load_snapshot(demo_store)
+    _, _, header, rows = _spot_sheets(snap, YEAR)
+    cells = [row[header.index("Dialogdatum")] for row in rows]
+    assert cells and all(c.is_date for c in cells)
+    assert {c.value.date().isoformat() for c in cells} == {"2018-03-15", "2018-09-20"}
+    assert all(c.number_format.upper() == "YYYY-MM-DD" for c in cells)
+
+
+def test_month_dated_exports_say_the_month_not_its_first_day(demo_store):
+    """The public level dates spots by month: its spreadsheets say "september 2018" (a
+    text cell: a date cell would show or sort as 1 September), its GIS files the ISO month;
+    neither prints the 1st as if it were the dialogue's date."""
+    public = _public(demo_store)
+    dio = Filters(YEAR.period, areas=("dio",))
+    csv, raw, header, rows = _spot_sheets(public, dio)
+    assert set(csv["Dialogdatum"]) == {"september 2018"}
+    assert {row[header.index("Dialogdatum")].value for row in rows} == {"september 2018"}
+    english, _, _, _ = _spot_sheets(public, dio, "en")
+    assert set(english["Dialogue date"]) == {"September 2018"}
+    assert "2018-09-01" not in raw
+    with zipfile.ZipFile(io.BytesIO(to_csv_zip(selected_layers(public, dio)))) as z:
+        gis = pd.read_csv(io.BytesIO(z.read("problem_spots.csv")), dtype=str)
+    assert set(gis["reported"]) == {"2018-09"} and set(gis["dialogue_date"]) == {"2018-09"}
+
+
+def test_excel_csv_names_the_dialogue_not_its_id(demo_store):
+    """ "CSV för Excel" promises words instead of codes: a spot's dialogue is its date and
+    place, not "demo-d-2"; the GIS files keep the id."""
+    snap = load_snapshot(demo_store)
+    dio = Filters(YEAR.period, areas=("dio",))
+    csv, raw, header, rows = _spot_sheets(snap, dio)
+    assert "Dialog (id)" not in csv.columns and "demo-d-" not in raw
+    assert set(csv["Dialog"]) == {"2018-09-20, Samlingslokalen, Diö"}
+    assert {row[header.index("Dialog")].value for row in rows} == set(csv["Dialog"])
+    public, _, _, _ = _spot_sheets(_public(demo_store), dio)
+    assert set(public["Dialog"]) == {"september 2018, Samlingslokalen, Diö"}
+    with zipfile.ZipFile(io.BytesIO(to_csv_zip(selected_layers(snap, dio)))) as z:
+        gis = pd.read_csv(io.BytesIO(z.read("problem_spots.csv")), dtype=str)
+    assert set(gis["dialogue_uid"]) == {"demo-d-2"}

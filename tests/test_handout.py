@@ -35,7 +35,8 @@ from geo.promise import commitments, you_said_we_did
 from geo.roles import TIERS, Role
 from geo.snapshot import load_snapshot
 from geo.store import GeoPackageStore
-from geo.tiers import public_view, view_for
+from geo.tiers import public_area_months, public_view, view_for
+from geo.views import quantity
 from pages._session import Viewer
 from tests.conftest import ROOT
 from tests.leaks import coordinates, decoded, patrol_leaks
@@ -189,6 +190,39 @@ def test_a_coarse_non_public_level_is_refused_clearly(snap):
     weekly = view_for(snap, TIERS[Role.MUNICIPALITY], pd.Timestamp("2019-06-01", tz="UTC"))
     with pytest.raises(HandoutError, match="public level"):
         handout_html(weekly, HandoutSpec(YEAR, None), T)
+
+
+def test_public_dates_print_as_months(snap, public):
+    """The public level dates a spot by month (the 1st): the handout says "september 2018"
+    for the dialogue of 20 September, never "2018-09-01", which reads as exact."""
+    doc = handout_html(snap, HandoutSpec(YEAR, "dio"), T)
+    dio = public.problem_spots[public.problem_spots["area_id"] == "dio"]
+    assert len(dio) == 4 and set(dio["reported"]) == {"2018-09-01"}
+    assert doc.count("<td>september 2018</td>") == 4
+    assert "2018-09-01" not in doc
+    english = handout_html(snap, HandoutSpec(YEAR, "dio", "en"), translator("en"))
+    assert english.count("<td>September 2018</td>") == 4
+
+
+def test_key_figures_group_thousands_and_count_in_words(snap, public):
+    """ "1182 timmar polisiär närvaro" read like a year: the figure is grouped."""
+    total = int(public_area_months(public, YEAR)["hours"].sum())
+    assert total >= 1000
+    doc = handout_html(snap, HandoutSpec(YEAR, None), T)
+    assert T("hours_in_period", hours=quantity(total)) in doc
+    assert f"{total} timmar" not in doc
+    assert "40 problemplatser från medborgardialogerna" in doc
+
+
+def test_spots_named_after_the_period_are_not_in_its_handout(snap):
+    """A handout for May lists no spot of September's dialogue (the tables, the map and
+    the exports leave them out of May too); a spot named before the period stays."""
+    may = Filters(custom_period("2018-05-01", "2018-05-31"))
+    doc = handout_html(snap, HandoutSpec(may, "dio"), T)
+    assert "0 problemplatser från medborgardialogerna" in doc
+    assert "september 2018" not in doc
+    town = handout_html(snap, HandoutSpec(may, "almhult"), T)
+    assert town.count("<td>mars 2018</td>") == len(said_rows(public_view(snap), "almhult"))
 
 
 @pytest.fixture

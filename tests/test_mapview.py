@@ -2,6 +2,7 @@
 
 import dataclasses
 import html as html_lib
+import json
 import os
 import re
 from collections import namedtuple
@@ -297,3 +298,42 @@ def test_st_folium_sends_the_same_map_without_its_extra_render(demo_snap, monkey
 
     assert same(sent[0]) == same(sent[2]) and same(sent[1]) == same(sent[3])
     assert any("leaflet.draw" in link for link in sent[3]["js_links"])
+
+
+def _legend_texts(m: folium.Map) -> str:
+    """The legend's HTML in a built map."""
+    from geo.mapview.basemap import Legend
+
+    (legend,) = [c for c in m._children.values() if isinstance(c, Legend)]
+    return html_lib.unescape(json.loads(legend.html_json.replace("<\\/", "</")))
+
+
+def test_legend_lists_only_the_layers_drawn(demo_snap):
+    import pandas as pd
+
+    from geo.roles import TIERS, Role
+    from geo.tiers import view_for
+
+    later = pd.Timestamp("2026-11-25", tz="UTC")
+    params = CoverageParams()
+    # The public (council) level: area figures only, no patrol or control layer drawn.
+    public = view_for(demo_snap, TIERS[Role.COUNCIL], later)
+    f = Filters(period_for("year", public.extent().end))
+    layers = build_layers(public, f, params, presence_by_area(public, f, params), T)
+    text = _legend_texts(build_base_map(public, NO_TILES, T, legend=layers.legend))
+    for never in ("Bilpatrull", "Fotpatrull", "250 m-ruta", "Trafikkontroll (storlek"):
+        assert never not in text, never
+    assert T("legend_public_hours") in text and T("cat_narcotics") in text
+    # The police: a month of tracks lists the kinds drawn, no hexagons.
+    month = Filters(period_for("month", demo_snap.extent().end), kinds=("foot_patrol",))
+    police = build_layers(demo_snap, month, params, presence_by_area(demo_snap, month, params), T)
+    assert police.presence_mode == "raw"
+    text = _legend_texts(build_base_map(demo_snap, NO_TILES, T, legend=police.legend))
+    assert "Fotpatrull" in text and "Bilpatrull" not in text and "250 m-ruta" not in text
+    assert T("legend_coverage") in text
+    # Many fixes: hexagons, no tracks.
+    year = Filters(period_for("year", demo_snap.extent().end))
+    hexes = build_layers(demo_snap, year, params, presence_by_area(demo_snap, year, params), T)
+    assert hexes.presence_mode == "hexagons"
+    text = _legend_texts(build_base_map(demo_snap, NO_TILES, T, legend=hexes.legend))
+    assert "250 m-ruta" in text and "Bilpatrull" not in text

@@ -8,6 +8,7 @@ from geo.numbers import (
     month_name,
     month_year,
     number,
+    parse_decimal,
     percent,
     signed,
 )
@@ -48,3 +49,14 @@ def test_table_formats_keep_numbers_numbers():
     formats = column_formats(frame, "sv")
     assert set(formats) == {"pop", "h", "n"}
     assert formats["pop"](11682.0) == f"11{NBSP}682" and formats["h"](3.5) == "3,50"
+
+
+def test_typed_numbers_are_read_in_either_language():
+    assert parse_decimal("12,5") == 12.5
+    assert parse_decimal("12.5") == 12.5
+    assert parse_decimal(" 56,55100 ") == 56.551
+    assert parse_decimal("\u221214,139") == -14.139
+    assert parse_decimal("1\u202f000,5") == 1000.5
+    assert parse_decimal(40) == 40.0
+    for bad in ("", None, "abc", "1,000.5", "1.2.3", "1_0", "inf", "nan"):
+        assert parse_decimal(bad) is None, bad

@@ -202,10 +202,32 @@ def test_a_bad_shift_names_its_row_and_field(rows, row, field):
         ("2018-39", "2018-W39"),
         ("2018 v.9", "2018-W09"),
         ("2018 vecka 39", "2018-W39"),
+        ("v. 2 2019", "2019-W02"),  # as the page writes it (week_label)
+        ("vecka 2, 2019", "2019-W02"),
+        ("wk 39 2018", "2018-W39"),
     ],
 )
 def test_weeks_are_read_as_people_write_them(text, week):
     assert normalise_week(text) == week
+
+
+def test_a_week_is_written_in_the_readers_words():
+    from geo.i18n import translator
+    from geo.plan.model import week_words
+
+    assert week_words("2019-W02", translator("sv")) == "v. 2 2019"
+    assert week_words("2019-W02", translator("en")) == "wk 2 2019"
+    assert normalise_week(week_words("2018-W39", translator("sv"))) == "2018-W39"
+
+
+def test_hours_are_read_with_a_decimal_comma_or_point():
+    from geo.plan.model import hours_from_values
+
+    hours = hours_from_values({"car_patrol": "40", "foot_patrol": "12,5", "traffic_control": 2.5})
+    assert hours == {"car_patrol": 40.0, "foot_patrol": 12.5, "traffic_control": 2.5}
+    with pytest.raises(PlanInputError) as err:
+        hours_from_values({"car_patrol": "40", "foot_patrol": "tolv"})
+    assert err.value.field == "foot_patrol"
 
 
 @pytest.mark.parametrize("week", ["2018-W60", "vecka 39", "39"])

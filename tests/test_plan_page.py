@@ -3,9 +3,12 @@ see it; the coverage page shows planned against done to the police only."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from geo.i18n import translator
+from geo.plan.model import PLAN_KINDS
 from geo.store import GeoPackageStore
 from geo.text import escape_markdown
 from tests import test_pages
@@ -35,6 +38,19 @@ def test_police_make_a_plan_and_see_its_effect_stops_and_files(app_env):
     assert {T("plan_download_pdf"), T("plan_download_gpx"), T("plan_download_csv")} <= labels
 
 
+def test_week_and_hours_are_written_in_swedish(app_env):
+    at = run(PAGE)
+    week = at.text_input(key="plan_week").value
+    assert re.fullmatch(r"v\. \d{1,2} \d{4}", week), week  # not "2019-W02"
+    hours = [at.text_input(key="plan_hours_" + k).value for k in PLAN_KINDS]
+    assert hours == ["40", "16", "12"]  # not "40.00"
+    at.text_input(key="plan_hours_foot_patrol").set_value("12,5")
+    at = make(at, "v. 39 2018")
+    assert at.subheader[1].value == T("plan_effect_title") + " – v. 39 2018"
+    assert at.session_state["_plan"].request.hours["foot_patrol"] == 12.5
+    assert any("(av 40, 12,5 och 12 h)" in c.value for c in at.caption)
+
+
 def test_re_roll_gives_another_seed_and_other_times(app_env):
     at = make(run(PAGE), "2018-W39")
     seed = at.number_input(key="plan_seed").value
@@ -50,7 +66,7 @@ def test_saving_stores_the_plan_and_the_coverage_page_shows_adherence(app_env):
     at = make(run(PAGE), "2018-W39")
     next(b for b in at.button if b.label == T("plan_save")).click().run()
     assert not at.exception
-    assert "2018-W39" in at.success[0].value
+    assert "v. 39 2018" in at.success[0].value  # the week in words, as everywhere
     stored = GeoPackageStore(app_env.store_path).query("plans")
     assert stored["week"].tolist() == ["2018-W39"]
     assert stored["updated_by"].tolist() == ["test-police"]

@@ -165,6 +165,26 @@ def test_verdict_counts_the_scorecard(demo_store):
     assert verdict(cards, 2018, translator("en")).startswith("The 2018 promise is partly kept")
 
 
+def test_the_public_verdict_says_it_is_judged_on_months(demo_store):
+    from geo.promise import verdict
+    from geo.roles import TIERS, Role
+    from geo.tiers import view_for
+
+    exact = load_snapshot(demo_store)
+    later = pd.Timestamp("2026-11-25", tz="UTC")
+    sv = translator("sv")
+    public = view_for(exact, TIERS[Role.COUNCIL], later)
+    cards = {c.id: c for c in scorecard(public, 2018, later, sv)}
+    # The police see Hallaryd and Göteryd without presence in the year's last four weeks;
+    # the public's month cells cannot show a gap shorter than a month, and say so.
+    assert "den senaste hela månaden" in cards["presence"].evidence
+    line = verdict(list(cards.values()), 2018, sv)
+    assert line.endswith("ett uppehåll kortare än en månad syns inte här.)"), line
+    municipality = view_for(exact, TIERS[Role.MUNICIPALITY], later)
+    weekly = scorecard(municipality, 2018, later, sv)
+    assert verdict(weekly, 2018, sv) == "Löftet 2018 hålls delvis: 3 av 4 åtaganden uppfyllda."
+
+
 def test_months_without_logged_data_are_missing_not_zero(demo_store):
     from geo.promise import monthly_presence
 
@@ -188,3 +208,10 @@ def test_the_months_are_kept_with_their_snapshot_and_not_shared_with_a_changed_c
     assert ("monthly_presence", 2018) in snap._memo
     # a copy with other data (dataclasses.replace: tiers, live patches) starts empty
     assert replace(snap, version=snap.version + 1)._memo == {}
+
+
+def test_you_said_we_did_for_an_area_without_spots_has_its_columns(demo_store):
+    snap = load_snapshot(demo_store)
+    empty = you_said_we_did(snap, CoverageParams(), ["no-such-area"])
+    assert empty.empty
+    assert list(empty.columns) == list(you_said_we_did(snap, CoverageParams()).columns)

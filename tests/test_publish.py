@@ -30,7 +30,7 @@ from geo.publish import (
 from geo.roles import TIERS, Role, TimeUnit
 from geo.snapshot import load_snapshot
 from geo.tiers import public_view, view_for
-from geo.views import summaries
+from geo.views import area_sentence, summaries
 from tests.factories import DIO, TOWN, presence, ts
 from tests.leaks import decoded
 
@@ -99,7 +99,11 @@ def test_the_public_delay_leaves_out_months_not_yet_two_weeks_old(exact):
     june = int(pd.Timestamp("2018-06-01", tz="Europe/Stockholm").timestamp())
     assert (early.presence["t0"] < june).all() and len(early.presence)
     assert (early.controls["t0"] < june).all()
-    later = view_for(exact, PUBLIC, pd.Timestamp("2018-07-15", tz="UTC")).published
+    # June 2018 counts the weeks of 4 June to 1 July (months are whole weeks): it ends
+    # on Monday 2 July and is two weeks old on 16 July.
+    before = view_for(exact, PUBLIC, pd.Timestamp("2018-07-15T21:00", tz="UTC")).published
+    assert not (before.presence["t0"] == june).any()
+    later = view_for(exact, PUBLIC, pd.Timestamp("2018-07-15T22:00", tz="UTC")).published
     assert (later.presence["t0"] == june).any()
 
 
@@ -196,9 +200,8 @@ def test_short_visits_are_presence_though_their_rounded_hours_are_zero(exact):
     present = set(table.loc[had_presence(table), "area_id"])
     assert present == {"almhult", "dio", "liatorp"}
     said = summaries(table, pd.DataFrame({T("col_name"): []}), pd.DataFrame(), None, None, T)
-    assert (
-        T("sum_areas", n=len(table), hours=float(table["hours"].sum()), none=len(table) - 3)
-        == (said["areas"])
+    assert said["areas"] == area_sentence(
+        len(table), float(table["hours"].sum()), len(table) - 3, T
     )
     geojson = next(
         c for c in areas_layer(public, table, 31, T)._children.values() if isinstance(c, GeoJson)

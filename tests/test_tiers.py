@@ -29,7 +29,7 @@ from geo.model import LOCAL_TZ
 from geo.roles import TIERS, Role, tier_for
 from geo.snapshot import KINDS, Snapshot, load_snapshot
 from geo.store import GeoPackageStore
-from geo.tiers import view_for
+from geo.tiers import cell_areas, view_for
 from geo.views import area_table, control_table, spot_table
 from tests.leaks import coordinates, decoded, patrol_leaks
 
@@ -148,7 +148,9 @@ def test_council_fixes_are_month_starts_and_delayed(exact: Snapshot) -> None:
 def test_council_tables_withhold_small_counts(exact: Snapshot, council: Snapshot) -> None:
     march = Filters(custom_period("2018-03-01", "2018-03-31"))
     table = presence_by_area(council, march, CoverageParams())
-    exact_table = presence_by_area(exact, march, CoverageParams())
+    # Months count whole weeks: March 2018 is the weeks of 26 February to 1 April.
+    march_weeks = Filters(custom_period("2018-02-26", "2018-04-01"))
+    exact_table = presence_by_area(exact, march_weeks, CoverageParams())
     small = (exact_table["visits"] > 0) & (exact_table["visits"] < 3)
     assert small.any(), "the demo month should have an area with one or two visits"
     # One month is one cell per area: a withheld cell counts as its least value, 1.
@@ -180,6 +182,22 @@ def test_council_spots_on_the_grid_without_follow_up(exact: Snapshot, council: S
     table = spot_table(council, YEAR, CoverageParams(), t)
     assert t("col_followed_up") not in table.columns
     assert t("col_nearest_m") not in table.columns
+
+
+def test_council_spots_stay_in_their_village_the_area_read_from_the_cell(
+    exact: Snapshot, council: Snapshot
+) -> None:
+    shown = council.problem_spots.set_index("uid")["area_id"]
+    true = exact.problem_spots.set_index("uid")["area_id"].reindex(shown.index)
+    areas = exact.areas
+    localities = set(areas.loc[areas["kind"] != "countryside", "id"])
+    in_locality = true.isin(localities).to_numpy()
+    assert in_locality.sum() > 20
+    # A village's spot near its edge stays the village's (the demo's Delary spots, whose
+    # cells are mostly countryside); what is told depends on the cell only.
+    assert (shown[in_locality] == true[in_locality]).all()
+    cells = cell_areas(areas, np.asarray(exact.problem_spots.geometry.array), 500.0)
+    assert list(shown) == list(cells)
 
 
 def test_council_dialogues_and_activities_carry_no_names(council: Snapshot) -> None:

@@ -22,7 +22,7 @@ from geo.filters import Filters
 from geo.handout.figures import said_rows
 from geo.handout.public_map import public_map_html
 from geo.handout.source import public_source
-from geo.i18n import Translate
+from geo.i18n import Translate, language_of
 from geo.mapview import style
 from geo.mapview.layers import esc
 from geo.model import SpotCategory, SpotStatus
@@ -30,6 +30,7 @@ from geo.promise import commitments
 from geo.publish import at_least
 from geo.snapshot import Snapshot
 from geo.tiers import public_area_months
+from geo.views import counted, dates_by_month, day_or_month, quantity
 
 PAPER = {"A4": (1123, 794), "A3": (1587, 1123)}  # landscape, CSS pixels at 96 dpi
 PAPER_MM = {"A4": (297, 210), "A3": (420, 297)}  # landscape, millimetres
@@ -186,6 +187,7 @@ def handout_html(snap: Snapshot, spec: HandoutSpec, t: Translate) -> str:
     month; counts below 3 as ``<3``.
     """
     snap = public_source(snap)
+    lang = language_of(t)
     f = spec.filters
     if spec.area_id:
         f = Filters(f.period, areas=(spec.area_id,))
@@ -202,7 +204,12 @@ def handout_html(snap: Snapshot, spec: HandoutSpec, t: Translate) -> str:
         month_table = _table(
             [t("month"), t("hours"), t("col_visits"), t("col_controls")],
             [
-                [r.month, r.hours, _count(r.visits), at_least(r.controls, r.controls_withheld, t)]
+                [
+                    r.month,
+                    quantity(r.hours, lang),
+                    _count(r.visits),
+                    at_least(r.controls, r.controls_withheld, t),
+                ]
                 for r in months.itertuples()
             ],
             [25, 25, 25, 25],
@@ -210,20 +217,26 @@ def handout_html(snap: Snapshot, spec: HandoutSpec, t: Translate) -> str:
         )
         area_table = ""
     else:
-        by_month = months.groupby("month", as_index=False)["hours"].sum() if len(months) else None
+        month_hours = (
+            months.groupby("month", as_index=False)["hours"].sum() if len(months) else None
+        )
         month_table = _table(
             [t("month"), t("hours")],
-            [] if by_month is None else [[r.month, r.hours] for r in by_month.itertuples()],
+            []
+            if month_hours is None
+            else [[r.month, quantity(r.hours, lang)] for r in month_hours.itertuples()],
             [50, 50],
             "narrow",
         )
-        per_area = [[names[a], int(hours.get(a, 0))] for a in snap.areas["id"]]
+        per_area = [[names[a], quantity(int(hours.get(a, 0)), lang)] for a in snap.areas["id"]]
         area_table = (
             f"<div><h2>{esc(t('handout_area_hours'))}</h2>"
             + _table([t("col_area"), t("hours")], per_area, [70, 30], "narrow")
             + "</div>"
         )
-    said = said_rows(snap, spec.area_id)
+    said = said_rows(snap, spec.area_id, f.period)
+    by_month = dates_by_month(snap.tier)  # the public: "2018-09-01" is no dialogue's date
+    reported = day_or_month(list(said["reported"]), by_month, lang)
     said_table = _table(
         [
             t("col_area"),
@@ -239,12 +252,12 @@ def handout_html(snap: Snapshot, spec: HandoutSpec, t: Translate) -> str:
                 r.area,
                 r.description,
                 t("cat_" + r.category),
-                r.reported,
+                when,
                 t("status_" + r.status),
                 r.response or "–",
-                r.area_hours_90_days,
+                quantity(r.area_hours_90_days, lang),
             ]
-            for r in said.itertuples()
+            for r, when in zip(said.itertuples(), reported, strict=True)
         ],
         [11, 26, 11, 10, 9, 23, 10],
     )
@@ -266,7 +279,7 @@ def handout_html(snap: Snapshot, spec: HandoutSpec, t: Translate) -> str:
         live = f"<div class='notice'>{esc(t('handout_no_link'))}</div>"
     table = presence_by_area(snap, f, CoverageParams())
     present = set(table.loc[had_presence(table), "area_id"])
-    map_html = public_map_html(snap, spec.area_id, hours, t, present)
+    map_html = public_map_html(snap, spec.area_id, hours, t, present, f.period)
     title = t("handout_title", place=place)
     generated = pd.Timestamp.now(tz="Europe/Stockholm")
     return f"""<!DOCTYPE html>
@@ -281,8 +294,8 @@ def handout_html(snap: Snapshot, spec: HandoutSpec, t: Translate) -> str:
 srcdoc="{html.escape(map_html, quote=True)}"></iframe></div>
 <div class="side">{legend_html(t)}
 <div><h3>{esc(t("key_figures"))}</h3>
-<div class="figure">{esc(t("hours_in_period", hours=total))}</div>
-<div>{esc(t("handout_spot_count", n=len(said)))}</div></div>
+<div class="figure">{esc(t("hours_in_period", hours=quantity(total, lang)))}</div>
+<div>{esc(t("handout_spot_count_counted", spots=counted(t, "spots", len(said))))}</div></div>
 {live}</div></div></section>
 <section class="flow">
 <h2>{esc(t("promise_of_year", year=year))}</h2>{promise}

@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from geo.coverage import reported_by
 from geo.filters import custom_period
 from geo.snapshot import Snapshot
+from geo.store.base import TimeRange
 
 FOLLOW_DAYS = 90
 
@@ -29,10 +31,13 @@ def _area_hours(snap: Snapshot, area_id: str, reported: str) -> int:
     return int(round(hours))
 
 
-def said_rows(snap: Snapshot, area_id: str | None) -> pd.DataFrame:
-    """Per problem spot (of ``area_id``, or all): area name, description, category, reported,
-    status, response and ``area_hours_90_days``; sorted by area, date and description."""
+def said_rows(snap: Snapshot, area_id: str | None, period: TimeRange | None = None) -> pd.DataFrame:
+    """Per problem spot (of ``area_id``, or all; with ``period``, those reported by its end:
+    :func:`geo.coverage.reported_by`): area name, description, category, reported, status,
+    response and ``area_hours_90_days``; sorted by area, date and description."""
     spots = snap.problem_spots
+    if period is not None:
+        spots = spots[reported_by(spots, period)]
     if area_id:
         spots = spots[spots["area_id"] == area_id]
     names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))

@@ -13,6 +13,7 @@ import shapely
 from branca.element import Element, MacroElement, Template
 
 from geo.config import Settings
+from geo.coverage import reported_by
 from geo.crs import latlon
 from geo.i18n import Translate
 from geo.mapview import style
@@ -20,6 +21,7 @@ from geo.mapview.assets import AssetMode, localise
 from geo.mapview.basemap import Legend, MetricScale, build_base_map
 from geo.mapview.layers import _geojson, _style_from_props, esc
 from geo.snapshot import Snapshot
+from geo.store.base import TimeRange
 from geo.tiers import generalise_points
 
 NEUTRAL = {"fillOpacity": 0.05, "color": "#999", "weight": 1, "fillColor": "#ffffff"}
@@ -61,6 +63,7 @@ def public_map_html(
     hours: pd.Series,
     t: Translate,
     present: set[str] | None = None,
+    period: TimeRange | None = None,
 ) -> str:
     """The map document (all assets inlined) of a public snapshot.
 
@@ -72,6 +75,8 @@ def public_map_html(
     t : texts in the handout's language.
     present : ids of the areas with any presence in the period (visits and passes count
         where rounded hours are 0); None: those with hours.
+    period : the handout's period: only spots reported by its end are drawn
+        (:func:`geo.coverage.reported_by`); None: every spot.
     """
     m = build_base_map(snap, Settings(tile_url=""), t, AssetMode.INLINE, public=True)
     # The legend goes beside the map; PrintControls below draw the scale for print.
@@ -116,6 +121,8 @@ def public_map_html(
             tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
         ).add_to(m)
     spots = snap.problem_spots
+    if period is not None:
+        spots = spots[reported_by(spots, period)]
     if area_id:
         spots = spots[spots["area_id"] == area_id]
     if len(spots):

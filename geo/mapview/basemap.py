@@ -151,41 +151,78 @@ def _swatch(colour: str, label: str, *, outline: str | None = None, line: bool =
     )
 
 
-def legend_html(t: Translate, *, open_: bool = True, public: bool = False) -> str:
+def legend_html(
+    t: Translate,
+    *,
+    open_: bool = True,
+    public: bool = False,
+    entries: frozenset[str] | None = None,
+) -> str:
     """The legend's HTML (escaped texts); collapsed to its title unless ``open_``.
 
-    ``public``: for the public map (relative presence hours, no patrol layers).
+    ``entries``: what the map draws (:data:`geo.mapview.layers.LEGEND_ENTRIES`, e.g.
+    :attr:`LayerSet.legend`); the legend lists only those. None: every layer of the
+    police map, or with ``public`` those of the public map (relative presence hours,
+    plain roads, no patrol layers).
     """
-    parts = [f"<b>{esc(t('legend_public_hours' if public else 'legend_coverage'))}</b>"]
-    bounds = [*style.COVERAGE_BREAKS[1:], 100]
-    for lo, hi, colour in zip(style.COVERAGE_BREAKS, bounds, style.COVERAGE_COLOURS, strict=True):
-        parts.append(_swatch(colour, f"{lo:g}–{hi:g} %"))
-    parts.append(_swatch("#ffffff", t("legend_no_presence"), outline=style.NO_PRESENCE))
-    parts.append(_swatch(style.OUTSIDE_SELECTION, t("legend_outside_selection")))
-    if not public:
-        parts.append(f"<b>{esc(t('layer_presence'))}</b>")
-        parts.append(_swatch(style.TRACK_COLOURS["car_patrol"], t("kind_car_patrol"), line=True))
-        parts.append(_swatch(style.TRACK_COLOURS["foot_patrol"], t("kind_foot_patrol"), line=True))
-        parts.append(_swatch(style.HEX_COLOURS[3], t("legend_hexagons")))
-        parts.append(
+    if entries is None:
+        entries = frozenset(
+            {"areas_hours", "spots"}
+            if public
+            else {
+                "areas_days",
+                "track_car_patrol",
+                "track_foot_patrol",
+                "hexagons",
+                "controls",
+                "roads",
+                "spots",
+            }
+        )
+    parts = []
+    if entries & {"areas_days", "areas_hours"}:
+        title = "legend_coverage" if "areas_days" in entries else "legend_public_hours"
+        parts.append(f"<b>{esc(t(title))}</b>")
+        bounds = [*style.COVERAGE_BREAKS[1:], 100]
+        for lo, hi, colour in zip(
+            style.COVERAGE_BREAKS, bounds, style.COVERAGE_COLOURS, strict=True
+        ):
+            parts.append(_swatch(colour, f"{lo:g}–{hi:g} %"))
+        parts.append(_swatch("#ffffff", t("legend_no_presence"), outline=style.NO_PRESENCE))
+        parts.append(_swatch(style.OUTSIDE_SELECTION, t("legend_outside_selection")))
+    presence = [
+        _swatch(style.TRACK_COLOURS[kind], t("kind_" + kind), line=True)
+        for kind in ("car_patrol", "foot_patrol", "other")
+        if "track_" + kind in entries
+    ]
+    if "hexagons" in entries:
+        presence.append(_swatch(style.HEX_COLOURS[3], t("legend_hexagons")))
+    if "controls" in entries:
+        presence.append(
             _swatch(style.CONTROL_COLOUR, t("legend_controls"), outline=style.CONTROL_COLOUR)
         )
+    if presence:
+        parts += [f"<b>{esc(t('layer_presence'))}</b>", *presence]
+    if "roads" in entries:
         parts.append(f"<b>{esc(t('layer_roads'))}</b>")
         parts.append(_swatch(style.ROAD_CONTROLLED, t("legend_road_controlled"), line=True))
         parts.append(_swatch(style.ROAD_UNCONTROLLED, t("legend_road_uncontrolled"), line=True))
-    else:
+    elif public:
         parts.append(_swatch("#404040", t("layer_roads"), line=True))
-    parts.append(f"<b>{esc(t('layer_spots'))}</b>")
-    for cat in SpotCategory:
-        parts.append(
-            _swatch(style.CATEGORY_COLOURS[cat.value], t("cat_" + cat.value), outline="#555")
-        )
-    for status in SpotStatus:
-        parts.append(
-            _swatch(
-                "#ffffff", t("status_" + status.value), outline=style.STATUS_OUTLINE[status.value]
+    if "spots" in entries:
+        parts.append(f"<b>{esc(t('layer_spots'))}</b>")
+        for cat in SpotCategory:
+            parts.append(
+                _swatch(style.CATEGORY_COLOURS[cat.value], t("cat_" + cat.value), outline="#555")
             )
-        )
+        for status in SpotStatus:
+            parts.append(
+                _swatch(
+                    "#ffffff",
+                    t("status_" + status.value),
+                    outline=style.STATUS_OUTLINE[status.value],
+                )
+            )
     box = (
         "background:rgba(255,255,255,.92);padding:4px 8px;font:11px/1.3 sans-serif;"
         "max-height:300px;overflow:auto;border-radius:4px;box-shadow:0 1px 4px #0004"
@@ -206,8 +243,11 @@ def build_base_map(
     *,
     legend_open: bool = False,
     public: bool = False,
+    legend: frozenset[str] | None = None,
 ) -> folium.Map:
-    """The base map with local assets (``mode``) and optional tiles from ``settings``."""
+    """The base map with local assets (``mode``) and optional tiles from ``settings``;
+    its legend lists ``legend`` (what the map draws, :attr:`LayerSet.legend`; see
+    :func:`legend_html`)."""
     c = snap.municipality.centroid
     m = folium.Map(
         location=latlon(c.x, c.y),
@@ -287,7 +327,7 @@ def build_base_map(
             ),
         ).add_to(m)
     m.fit_bounds([latlon(*snap.municipality.bounds[:2]), latlon(*snap.municipality.bounds[2:])])
-    Legend(legend_html(t, open_=legend_open, public=public)).add_to(m)
+    Legend(legend_html(t, open_=legend_open, public=public, entries=legend)).add_to(m)
     MetricScale().add_to(m)
     GestureHandling(t).add_to(m)
     Attribution(data_attribution(snap.areas, t("geo_map_data"))).add_to(m)
@@ -303,7 +343,7 @@ def build_full_map(
     mode: AssetMode = AssetMode.SERVED,
 ) -> folium.Map:
     """Base map plus data layers and an open layer control (exports and tests)."""
-    m = build_base_map(snap, settings, t, mode, legend_open=True)
+    m = build_base_map(snap, settings, t, mode, legend_open=True, legend=layers.legend or None)
     for group in layers.groups:
         group.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)

@@ -72,11 +72,29 @@ def _style_from_props(feature: dict) -> dict:
 
 @dataclass(frozen=True)
 class LayerSet:
-    """The map's data layers, in drawing order, with what the presence layer shows."""
+    """The map's data layers, in drawing order, with what the presence layer shows and
+    what the legend lists (:data:`LEGEND_ENTRIES`: only what is drawn)."""
 
     groups: list[folium.FeatureGroup]
-    presence_mode: str  # "raw" or "hexagons"
+    presence_mode: str  # "raw", "hexagons" or "areas" (area figures only)
     presence_fixes: int
+    legend: frozenset[str] = frozenset()
+
+
+# What a legend may list: the areas' shading by share of days (``areas_days``) or by hours
+# relative to the best-served area (``areas_hours``), tracks per kind, hexagons, traffic
+# controls, through-traffic roads and problem spots.
+LEGEND_ENTRIES: tuple[str, ...] = (
+    "areas_days",
+    "areas_hours",
+    "track_car_patrol",
+    "track_foot_patrol",
+    "track_other",
+    "hexagons",
+    "controls",
+    "roads",
+    "spots",
+)
 
 
 def areas_layer(
@@ -158,8 +176,11 @@ def areas_layer(
 
 def presence_layer(
     snap: Snapshot, filters: Filters, t: Translate, raw_points_max: int
-) -> tuple[folium.FeatureGroup, str, int]:
-    """Patrol presence: simplified tracks when few fixes, 250 m hexagons (hours) when many."""
+) -> tuple[folium.FeatureGroup, str, int, frozenset[str]]:
+    """Patrol presence: simplified tracks when few fixes, 250 m hexagons (hours) when many.
+
+    Returns the group, the mode (``raw`` or ``hexagons``), the number of fixes and the
+    kinds drawn as tracks (none for hexagons)."""
     fx = snap.fixes
     kinds = [k for k in (filters.kinds or KINDS) if k != PresenceKind.TRAFFIC_CONTROL.value]
     m = fx.mask(
@@ -168,7 +189,7 @@ def presence_layer(
     n = int(m.sum())
     fg = folium.FeatureGroup(name=t("layer_presence"), show=True)
     if n == 0:
-        return fg, "raw", 0
+        return fg, "raw", 0, frozenset()
     if n <= raw_points_max:
         recs, lines = simplify_tracks(fx.lon[m], fx.lat[m], fx.rec[m])
         first_kind = pd.Series(fx.kind[m]).groupby(fx.rec[m]).first()
@@ -188,7 +209,7 @@ def presence_layer(
             style_function=_style_from_props,
             tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
         ).add_to(fg)
-        return fg, "raw", n
+        return fg, "raw", n, frozenset(KINDS[int(k)] for k in first_kind.unique())
     bins = hexbin(fx.x[m], fx.y[m], fx.dt[m] / 3600)
     colours = style.quantile_colours(bins["value"].to_numpy(), style.HEX_COLOURS)
     props = [
@@ -203,7 +224,7 @@ def presence_layer(
         style_function=_style_from_props,
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
     ).add_to(fg)
-    return fg, "hexagons", n
+    return fg, "hexagons", n, frozenset()
 
 
 def _point_layer(
@@ -311,9 +332,12 @@ def spots_layer(
 
 
 def filter_spots(snap: Snapshot, filters: Filters) -> pd.DataFrame:
-    """Problem spots matching the category, status and area filters (all periods)."""
+    """Problem spots matching the category, status and area filters, reported by the
+    period's end (:func:`geo.coverage.reported_by`: earlier spots stay open problems)."""
+    from geo.coverage import reported_by
+
     s = snap.problem_spots
-    m = np.ones(len(s), dtype=bool)
+    m = reported_by(s, filters.period)
     if filters.categories is not None:
         m &= s["category"].isin(filters.categories).to_numpy()
     if filters.statuses is not None:
@@ -374,7 +398,12 @@ def build_layers(
     areas = areas_layer(snap, table, days, t, filters.areas)
     roads = roads_layer(snap, filters, params, t)
     spots = spots_layer(snap, filters, params, t)
+    by_days = snap.tier.time_unit == TimeUnit.EXACT
+    legend = {"areas_days" if by_days else "areas_hours", "roads", "spots"}
     if not snap.tier.exact_presence:  # only area figures: no patrol or control points
-        return LayerSet([areas, roads, spots], "areas", 0)
-    presence, mode, n = presence_layer(snap, filters, t, raw_points_max)
-    return LayerSet([areas, presence, roads, controls_layer(snap, filters, t), spots], mode, n)
+        return LayerSet([areas, roads, spots], "areas", 0, frozenset(legend))
+    presence, mode, n, tracks = presence_layer(snap, filters, t, raw_points_max)
+    legend |= {"hexagons"} if mode == "hexagons" else {"track_" + k for k in tracks}
+    legend.add("controls")
+    groups = [areas, presence, roads, controls_layer(snap, filters, t), spots]
+    return LayerSet(groups, mode, n, frozenset(legend))

@@ -16,7 +16,9 @@ import pandas as pd
 
 from geo.coverage import CoverageParams
 from geo.errors import GeoError
+from geo.i18n import Translate
 from geo.model import LOCAL_TZ, PresenceKind
+from geo.numbers import parse_decimal
 
 CAR = PresenceKind.CAR_PATROL.value
 FOOT = PresenceKind.FOOT_PATROL.value
@@ -27,6 +29,9 @@ SHIFT_NAMES: tuple[str, ...] = ("day", "evening", "night")
 STATION: tuple[float, float] = (14.1372, 56.5510)
 FORMAT = 1  # version of the stored plan document
 _WEEK = re.compile(r"^(\d{4})\s*[-–]?\s*(?:[Ww]|[Vv]\.?|[Vv]ecka)?\s*(\d{1,2})$")
+# The week as the catalogues' ``week_label`` writes it: ``v. 2 2019``, ``vecka 2, 2019``,
+# ``wk 2 2019``.
+_WEEK_WORDS = re.compile(r"^(?:[Vv]\.?|[Vv]ecka|[Ww]k\.?|[Ww]eek)\s*(\d{1,2})\s*,?\s*(\d{4})$")
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -99,25 +104,35 @@ def shifts_from_rows(rows: list[dict[str, object]]) -> tuple[Shift, ...]:
 
 
 def hours_from_values(values: dict[str, object]) -> dict[str, float]:
-    """Hours per kind from inputs; each a number from 0 to 168 (one unit all week)."""
+    """Hours per kind from inputs (numbers, or text as typed in either language: ``12,5``
+    or ``12.5``); each a number from 0 to 168 (one unit all week)."""
     out = {}
     for i, kind in enumerate(PLAN_KINDS, 1):
-        try:
-            h = float(values.get(kind, 0) or 0)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise PlanInputError(i, kind, "hours") from None
-        if not 0 <= h <= 168 or h != h:
+        raw = values.get(kind, 0)
+        h = 0.0 if raw is None or raw == "" else parse_decimal(raw)
+        if h is None or not 0 <= h <= 168:
             raise PlanInputError(i, kind, "hours")
         out[kind] = h
     return out
 
 
 def normalise_week(text: str) -> str:
-    """``2018-W39`` from ``2018-W39``, ``2018-39``, ``2018 v.39`` or ``2018 vecka 39``."""
+    """``2018-W39`` from ``2018-W39``, ``2018-39``, ``2018 v.39``, ``2018 vecka 39`` or
+    the words of :func:`week_words` (``v. 39 2018``, ``wk 39 2018``, ``vecka 39, 2018``)."""
     m = _WEEK.match(text.strip())
-    if not m:
-        raise PlanInputError(0, "week", "week", value=text)
-    return f"{m.group(1)}-W{int(m.group(2)):02d}"
+    if m:
+        return f"{m.group(1)}-W{int(m.group(2)):02d}"
+    m = _WEEK_WORDS.match(text.strip())
+    if m:
+        return f"{m.group(2)}-W{int(m.group(1)):02d}"
+    raise PlanInputError(0, "week", "week", value=text)
+
+
+def week_words(week: str, t: Translate) -> str:
+    """ISO ``week`` (``2019-W02``) as the reader's language writes it (``v. 2 2019``,
+    ``wk 2 2019``: the catalogues' ``week_label``, as in the coverage tables)."""
+    iso = normalise_week(week)
+    return t("week_label", week=str(int(iso[6:])), year=iso[:4])
 
 
 def week_bounds(week: str) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from geo.editing import Editor
 from geo.i18n import Translate
-from geo.plan.model import Plan
+from geo.plan.model import Plan, week_words
 
 LAYER = "plans"
 
@@ -59,8 +59,10 @@ def save_plan(editor: Editor, plan: Plan, stored: pd.DataFrame) -> int:
 
 
 def saved_view(stored: pd.DataFrame, t: Translate) -> pd.DataFrame:
-    """The stored plans for people: week, seed, version and who saved it."""
+    """The stored plans for people: week (in the reader's words), seed, version and who
+    saved it, in week order."""
     saved = stored[["week", "seed", "version", "updated_by"]].sort_values("week")
+    saved["week"] = [week_words(w, t) for w in saved["week"]]
     return saved.rename(
         columns={
             "week": t("plan_col_week"),

@@ -27,6 +27,7 @@ STREAMLIT_ENGLISH = (
     "per file",
     "No results",
     "Choose an option",
+    "Choose options",  # a multiselect's default placeholder
     "Past Week",
 )
 ENGLISH_MONTHS = re.compile(r"\b(January|February|March|April|June|July|August|October)\b")

@@ -64,7 +64,7 @@ def test_filter_change_updates_the_coverage_table(app_url, page_and_watch):
         return float(text.replace("\u202f", ""))
 
     assert hours(_town_hours(page)) < hours(year_hours)
-    expect(page.get_by_text(re.compile("2018-12-04 – 2018-12-31"))).to_be_visible()
+    expect(page.get_by_text(re.compile("2018-12-03 – 2018-12-30"))).to_be_visible()
     assert watch.errors == [], watch.errors
     assert watch.outside == [], watch.outside
 
@@ -94,8 +94,51 @@ def test_filters_survive_page_changes(app_url, page_and_watch):
     expect(page.get_by_role("heading", name=T("page_coverage"))).to_be_visible(timeout=30_000)
     expect(caption).to_contain_text("2018-01-01 – 2018-12-31")
     page.get_by_text(T("pick_4weeks"), exact=True).click()
-    expect(caption).to_contain_text("2018-12-04 – 2018-12-31", timeout=30_000)
+    expect(caption).to_contain_text("2018-12-03 – 2018-12-30", timeout=30_000)
     page.get_by_role("link", name=T("page_promise")).click()
     expect(page.get_by_role("heading", name=T("page_promise"))).to_be_visible(timeout=30_000)
-    expect(caption).to_contain_text("2018-12-04 – 2018-12-31")
+    expect(caption).to_contain_text("2018-12-03 – 2018-12-30")
+    assert watch.errors == [] and watch.outside == []
+
+
+CUT_OFF = """sel => [...document.querySelectorAll(sel)]
+    .filter(e => e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.textContent || e.value)"""
+
+
+def test_sidebar_and_headline_fit_and_follow_the_language(app_url, page_and_watch):
+    page, watch = page_and_watch
+    open_overview(page, app_url)
+    # the headline figures' labels are whole on a desktop screen
+    expect(page.get_by_test_id("stMetricLabel").first).to_be_visible()
+    assert page.evaluate(CUT_OFF, '[data-testid="stMetricLabel"] *') == []
+    # multiselects: a Swedish placeholder, and no English "Select all" in the list
+    sidebar = page.get_by_test_id("stSidebar")
+    assert "Choose options" not in sidebar.inner_text()
+    areas = sidebar.get_by_test_id("stMultiSelect").filter(has_text=T("areas"))
+    areas.locator("input").click()
+    listbox = page.get_by_role("listbox")
+    expect(listbox).to_be_visible()
+    expect(listbox).to_contain_text("Diö")
+    assert "Select all" not in listbox.inner_text()
+    page.keyboard.press("Escape")
+    # a period of one's own: both dates whole in the sidebar
+    sidebar.get_by_text(T("pick_custom"), exact=True).click()
+    dates = sidebar.get_by_test_id("stDateInput").locator("input")
+    expect(dates).to_have_count(2, timeout=30_000)
+    expect(dates.first).to_have_value("2018-01-01")
+    assert (
+        page.evaluate(CUT_OFF, '[data-testid="stSidebar"] [data-testid="stDateInput"] input') == []
+    )
+    # English: the chosen kinds' chips too
+    kinds = sidebar.get_by_test_id("stMultiSelect").filter(has_text=T("presence_kinds"))
+    expect(kinds).to_contain_text(T("kind_car_patrol"))
+    page.get_by_label("Språk / Language").click()
+    page.get_by_role("option", name="English").click()
+    expect(page.get_by_text("Signed in as")).to_be_visible(timeout=60_000)
+    en = translator("en")
+    kinds = sidebar.get_by_test_id("stMultiSelect").filter(has_text=en("presence_kinds"))
+    expect(kinds).to_contain_text(en("kind_car_patrol"), timeout=30_000)
+    assert T("kind_car_patrol") not in kinds.inner_text()
+    assert T("kind_foot_patrol") not in kinds.inner_text()
     assert watch.errors == [] and watch.outside == []

@@ -15,6 +15,15 @@ T = translator("sv")
 MAP = 'iframe[title="streamlit_folium.st_folium"]'
 MAIN = "document.querySelector('[data-testid=stMain]').scrollTop"
 PHONE = {"width": 390, "height": 844}
+# How far the first visible element of the page's content starts above the bottom of
+# Streamlit's header (positive: partly hidden under it).
+FIRST_UNDER_HEADER = """() => {
+    const header = document.querySelector('[data-testid="stHeader"]').getBoundingClientRect();
+    const first = [...document.querySelectorAll(
+        '[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]'
+    )].find(e => e.getBoundingClientRect().height > 0);
+    return header.bottom - first.getBoundingClientRect().top;
+}"""
 
 
 @pytest.fixture
@@ -58,6 +67,9 @@ def _swipe(cdp, x: float, y0: float, y1: float) -> None:
 def test_headline_is_on_the_first_screen(app_url, phone):
     page, _, watch = phone
     _open(page, app_url)
+    assert page.evaluate(MAIN) == 0
+    hidden = page.evaluate(FIRST_UNDER_HEADER)
+    assert hidden <= 0, f"the page's first line starts {hidden} px under the header"
     for key in ("headline_countryside_share", "verdict_link"):
         box = page.get_by_text(T(key)).first.bounding_box()
         assert box is not None and box["y"] + box["height"] <= PHONE["height"], key

@@ -38,6 +38,7 @@ from tests.leaks import _near, coordinates, exact_places, patrol_leaks, public_v
 pytestmark = pytest.mark.browser
 T = translator("sv")
 WEEK = "2018-W39"  # a week of the demo year, so planned against done can be shown
+WEEK_WORDS = T("week_label", week="39", year="2018")  # as the page writes it: "v. 39 2018"
 SEED = "424242"
 FILES = {
     "pdf": (T("plan_download_pdf"), f"veckoplan-{WEEK}.pdf"),
@@ -86,7 +87,8 @@ def police_plan(browser, app_url, app_store):
             got.update(fetch(page, page.get_by_role("button", name=label)))
         settle(page)
         page.get_by_role("button", name=T("plan_save")).click()
-        expect(page.get_by_text(f"Planen för {WEEK} är sparad")).to_be_visible(timeout=60_000)
+        saved = f"Planen för {WEEK_WORDS} är sparad"
+        expect(page.get_by_text(saved)).to_be_visible(timeout=60_000)
         page.get_by_role("link", name=T("page_coverage")).click()
         expect(page.get_by_role("heading", name=T("plan_adherence"))).to_be_visible(timeout=90_000)
         expect(page.get_by_text(WEEK).first).to_be_visible()
