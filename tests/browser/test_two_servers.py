@@ -3,6 +3,7 @@ register page shows on the other server's overview, which had the data cached be
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -95,12 +96,16 @@ def two_servers(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> I
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-def _map_data(page, url: str, frames: list) -> str:  # noqa: ANN001
-    """Open the overview at ``url`` and return what the server sent (the map's data)."""
+def _map_data(page, url: str, frames: list, query: str = "") -> str:  # noqa: ANN001
+    """Open the overview at ``url`` (then at ``/?query``, still signed in) and return what
+    the server sent (the map's data)."""
     from tests.leaks import decoded
 
     frames.clear()
     open_as(page, url, "police")
+    if query:
+        frames.clear()
+        page.goto(f"{url}/?{query}")
     page.frame_locator(MAP).locator(".leaflet-overlay-pane canvas").first.wait_for()
     page.wait_for_timeout(1500)
     return decoded("\n".join(m.decode("utf-8", "ignore") if isinstance(m, bytes) else str(m)
@@ -124,7 +129,10 @@ def test_a_spot_saved_on_one_server_shows_on_the_other(two_servers, browser):
     page_a.get_by_role("button", name=T("register_save")).first.click()
     expect(page_a.get_by_text(T("register_saved"))).to_be_visible(timeout=30_000)
 
-    # a new page run on server B: the spot is on its map
-    assert TEXT in _map_data(page_b, url_b, frames), "the spot saved on A is not on B's map"
+    # a new page run on server B: the spot is on its map (saved without a dialogue, it is
+    # dated today, so on today's map: a spot belongs to the periods from its report on)
+    today = dt.date.today().isoformat()
+    seen = _map_data(page_b, url_b, frames, f"pick=custom&start={today}&end={today}")
+    assert TEXT in seen, "the spot saved on A is not on B's map"
     for page in pages:
         page.context.close()
