@@ -287,7 +287,16 @@ params = CoverageParams(
     dwell_minutes=dwell, spot_radius_m=radius, spot_days=days, gap_weeks=gap_weeks
 )
 st.session_state["_context"] = session.Context(
-    settings, store, snap, filters, params, t, session.language(), show_tiles, viewer
+    settings,
+    store,
+    snap,
+    filters,
+    params,
+    t,
+    session.language(),
+    show_tiles,
+    viewer,
+    chosen_period,
 )
 
 # The detail level is part of every page: say which one and why (a line, not a banner:

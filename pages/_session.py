@@ -35,6 +35,7 @@ from geo.sessions import (
 )
 from geo.snapshot import Snapshot
 from geo.store import GeoPackageStore, Store
+from geo.store.base import TimeRange
 from geo.tiers import view_for
 from pages._routes import mounted_path
 
@@ -73,6 +74,13 @@ class Context:
     lang: str
     show_tiles: bool = True
     viewer: Viewer = PUBLIC
+    # The period as picked, before it was widened to the tier's whole weeks or months:
+    # the headline says "år 2018", not the widened dates (the sidebar gives those).
+    chosen_period: TimeRange | None = None
+
+    @property
+    def period_picked(self) -> TimeRange:
+        return self.chosen_period or self.filters.period
 
     @property
     def tier(self) -> Tier:

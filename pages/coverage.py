@@ -40,7 +40,7 @@ from pages._tables import boxed_table, collapsed_table, show_table, spot_rows
 ctx = current_context()
 t, snap, filters, params, lang = ctx.t, ctx.snap, ctx.filters, ctx.params, ctx.lang
 latest = snap.extent().end - pd.Timedelta(seconds=1)
-words = period_words(filters.period, t, latest=latest)
+words = period_words(ctx.period_picked, t, latest=latest)
 logged = until_data(filters, latest)  # gaps only where data is logged (or published)
 gap_when = gap_words(logged.period, params.gap_weeks, t, latest=latest)
 

@@ -358,3 +358,13 @@ def test_chosen_words_follow_the_language():
     assert kinds.value == ["car", "foot"]
     assert kinds.proto.set_value
     assert list(kinds.proto.raw_values) == ["Car patrol", "Foot patrol"]
+
+
+def test_the_headline_names_the_period_picked_not_its_widened_dates(app_env):
+    # The municipality's year 2018 is widened to whole weeks (to Sunday 6 January 2019):
+    # the sidebar gives those dates, the headline says "år 2018".
+    at = run(role="municipality")
+    text = " ".join(m.value for m in at.markdown)
+    assert "år 2018" in text
+    assert "2019-01-06" not in text
+    assert any("2019-01-06" in c.value for c in at.sidebar.caption)
