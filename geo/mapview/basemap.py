@@ -118,6 +118,47 @@ ZONE_LABEL_CSS = (
 )
 
 
+class ZoneLabelsGiveWay(MacroElement):
+    """Countryside zone names step aside for place names: after every zoom or move, a zone
+    label that would overlap a place's label (or an earlier zone's) is hidden until there
+    is room (Leaflet's permanent tooltips have no collision handling of their own)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            function overlaps(a, b) {
+                return !(a.right <= b.left || b.right <= a.left ||
+                         a.bottom <= b.top || b.bottom <= a.top);
+            }
+            function tidy() {
+                var pane = map.getPane("tooltipPane");
+                var labels = pane.querySelectorAll(".leaflet-tooltip");
+                var taken = [], zones = [];
+                labels.forEach(function (el) {
+                    if (el.classList.contains("almhult-zone-label")) { zones.push(el); }
+                    else { taken.push(el.getBoundingClientRect()); }
+                });
+                zones.forEach(function (el) {
+                    el.style.visibility = "";
+                    var box = el.getBoundingClientRect();
+                    var hit = taken.some(function (t) { return overlaps(box, t); });
+                    el.style.visibility = hit ? "hidden" : "";
+                    if (!hit) { taken.push(box); }
+                });
+            }
+            map.on("zoomend moveend resize", tidy);
+            map.whenReady(function () { setTimeout(tidy, 0); });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ZoneLabelsGiveWay"
+
+
 class Attribution(MacroElement):
     """Credits for our own map data in Leaflet's attribution control (beside the tiles')."""
 
@@ -329,6 +370,7 @@ def build_base_map(
     m.fit_bounds([latlon(*snap.municipality.bounds[:2]), latlon(*snap.municipality.bounds[2:])])
     Legend(legend_html(t, open_=legend_open, public=public, entries=legend)).add_to(m)
     MetricScale().add_to(m)
+    ZoneLabelsGiveWay().add_to(m)
     GestureHandling(t).add_to(m)
     Attribution(data_attribution(snap.areas, t("geo_map_data"))).add_to(m)
     localise(m, mode)

@@ -42,6 +42,39 @@ def test_map_renders_offline_with_every_layer(app_url, page_and_watch):
     page.screenshot(path=str(ARTIFACTS / "overview.png"))
 
 
+LABEL_BOXES = """() => Array.from(document.querySelectorAll('.leaflet-tooltip'))
+    .filter(el => getComputedStyle(el).visibility !== 'hidden')
+    .map(el => { const r = el.getBoundingClientRect();
+                 return {zone: el.classList.contains('almhult-zone-label'), text: el.innerText,
+                         l: r.left, r: r.right, t: r.top, b: r.bottom}; })"""
+
+
+def _overlapping(boxes: list[dict]) -> list[tuple[str, str]]:
+    return [
+        (a["text"], b["text"])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if (a["zone"] or b["zone"])
+        and not (a["r"] <= b["l"] or b["r"] <= a["l"] or a["b"] <= b["t"] or b["b"] <= a["t"])
+    ]
+
+
+def test_zone_names_give_way_to_place_names(app_url, page_and_watch):
+    page, watch = page_and_watch
+    open_overview(page, app_url)
+    frame = next(f for f in page.frames if f.query_selector(".leaflet-container"))
+    boxes = frame.evaluate(LABEL_BOXES)
+    places = {b["text"].rstrip(" *") for b in boxes if not b["zone"]}
+    assert {"Älmhult", "Diö", "Delary", "Hallaryd"} <= places  # every place keeps its name
+    assert _overlapping(boxes) == []  # at the whole-municipality zoom, zones step aside
+    frame.locator(".leaflet-control-zoom-in").click()
+    frame.wait_for_timeout(800)
+    zoomed = frame.evaluate(LABEL_BOXES)
+    assert _overlapping(zoomed) == []
+    assert sum(b["zone"] for b in zoomed) >= sum(b["zone"] for b in boxes)  # room: back
+    assert watch.errors == [], watch.errors
+
+
 def _town_hours(page) -> str:
     table = page.locator("table").first
     row = table.locator("tr", has_text="Älmhult").first
