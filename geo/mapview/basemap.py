@@ -111,10 +111,13 @@ class Legend(MacroElement):
         self.html_json = json.dumps(html).replace("</", "<\\/")
 
 
-# Zone names as plain text on the map (Leaflet's tooltip box and arrow removed).
+# Zone names as plain text on the map (Leaflet's tooltip box and arrow removed). Two
+# classes, so the rule wins wherever Leaflet's own stylesheet lands (the handout inlines
+# it after this, and its zone names had come out boxed like place names).
 ZONE_LABEL_CSS = (
-    "<style>.almhult-zone-label{background:none;border:none;box-shadow:none;"
-    "text-shadow:0 0 3px #fff,0 0 3px #fff}.almhult-zone-label:before{display:none}</style>"
+    "<style>.leaflet-tooltip.almhult-zone-label{background:none;border:none;box-shadow:none;"
+    "text-shadow:0 0 3px #fff,0 0 3px #fff}"
+    ".leaflet-tooltip.almhult-zone-label:before{display:none}</style>"
 )
 
 
