@@ -276,3 +276,11 @@ def test_every_handout_format_for_every_role(app_env, role):
         else:
             text = pdf_text(data)
             assert all(flat(d) in text for d in exact.problem_spots["description"])
+
+
+def test_the_period_line_gives_the_whole_weeks_the_months_count(public):
+    # The public's months count whole weeks: the year 2018 is Monday 1 January to Sunday
+    # 30 December (31 December is in week 1 of 2019, counted in January 2019).
+    html = handout_html(public, HandoutSpec(YEAR), T)
+    assert "2018-01-01 – 2018-12-30" in html
+    assert "2018-12-31" not in html

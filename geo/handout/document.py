@@ -25,11 +25,13 @@ from geo.handout.source import public_source
 from geo.i18n import Translate, language_of
 from geo.mapview import style
 from geo.mapview.layers import esc
-from geo.model import SpotCategory, SpotStatus
+from geo.model import LOCAL_TZ, SpotCategory, SpotStatus
 from geo.promise import commitments
 from geo.publish import at_least
+from geo.roles import PUBLIC_TIER
 from geo.snapshot import Snapshot
 from geo.tiers import public_area_months
+from geo.timeunits import align_period, counted_span
 from geo.views import counted, dates_by_month, day_or_month, quantity
 
 PAPER = {"A4": (1123, 794), "A3": (1587, 1123)}  # landscape, CSS pixels at 96 dpi
@@ -195,8 +197,11 @@ def handout_html(snap: Snapshot, spec: HandoutSpec, t: Translate) -> str:
     hours = months.groupby("area_id")["hours"].sum() if len(months) else pd.Series(dtype="int64")
     names = dict(zip(snap.areas["id"], snap.areas["name"], strict=True))
     place = names.get(spec.area_id, "") if spec.area_id else t("whole_municipality")
-    last_day = f.period.end - pd.Timedelta(seconds=1)
-    period = f"{f.period.start:%Y-%m-%d} – {last_day:%Y-%m-%d}"
+    # The dates the month cells count: whole weeks (2018: Monday 1 January to Sunday 30
+    # December), not the calendar dates of the months picked.
+    span = counted_span(align_period(f.period, PUBLIC_TIER.time_unit), PUBLIC_TIER.time_unit)
+    last_day = (span.end - pd.Timedelta(seconds=1)).tz_convert(LOCAL_TZ)
+    period = f"{span.start.tz_convert(LOCAL_TZ):%Y-%m-%d} – {last_day:%Y-%m-%d}"
     year = f.period.start.year
     total = int(hours.get(spec.area_id, 0)) if spec.area_id else int(hours.sum())
 

@@ -19,7 +19,13 @@ import pandas as pd
 import shapely
 
 from geo.aggregate import hexbin, simplify_tracks
-from geo.coverage import CoverageParams, had_presence, road_controls, spot_follow_up
+from geo.coverage import (
+    CoverageParams,
+    had_presence,
+    reported_by,
+    road_controls,
+    spot_follow_up,
+)
 from geo.filters import Filters
 from geo.i18n import Translate
 from geo.mapview import style
@@ -334,8 +340,6 @@ def spots_layer(
 def filter_spots(snap: Snapshot, filters: Filters) -> pd.DataFrame:
     """Problem spots matching the category, status and area filters, reported by the
     period's end (:func:`geo.coverage.reported_by`: earlier spots stay open problems)."""
-    from geo.coverage import reported_by
-
     s = snap.problem_spots
     m = reported_by(s, filters.period)
     if filters.categories is not None:
