@@ -325,7 +325,7 @@ def build_demo_year(
     # and dropped, so the rest of the year (and the spots drawn after it) stay the same.
     last_day = presence["start"].dt.tz_convert(LOCAL_TZ).dt.strftime("%m-%d") == "12-31"
     for u in presence.loc[last_day, "uid"]:
-        del vtimes[u]
+        vtimes.pop(u, None)  # a traffic control (a point) has no vertex times
     presence = presence[~last_day.to_numpy()].reset_index(drop=True)
 
     dialogues = gpd.GeoDataFrame(

@@ -2,10 +2,12 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 import shapely
 
 from geo.areas import builtin_areas
 from geo.crs import to_sweref
+from geo.demo import build_demo_year
 from geo.geography import LOCALITIES, main_roads
 from geo.store import TimeRange
 
@@ -110,3 +112,15 @@ def test_through_roads_pass_their_locality(demo_year):
     places = {loc.name: shapely.Point(loc.lon, loc.lat) for loc in LOCALITIES}
     for locality, line in zip(demo_year.roads["locality"], demo_year.roads.geometry, strict=True):
         assert line.distance(places[locality]) < 1e-5, locality
+
+
+@pytest.mark.parametrize("fix_interval_s", [60, 120])
+def test_the_demo_year_is_the_iso_year_whatever_the_fix_interval(fix_interval_s):
+    # Monday 31 December 2018 is week 1 of 2019: dropped, so the year's weeks and
+    # whole-week months are complete (tracks and point controls alike).
+    demo = build_demo_year(builtin_areas(), fix_interval_s=fix_interval_s)
+    local = demo.presence["start"].dt.tz_convert("Europe/Stockholm")
+    assert local.min().date().isoformat() == "2018-01-01"
+    assert local.max().date().isoformat() == "2018-12-30"
+    tracks = demo.presence.geometry.geom_type == "LineString"
+    assert set(demo.presence.loc[tracks, "uid"]) == set(demo.vertex_times)
