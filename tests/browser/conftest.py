@@ -224,7 +224,14 @@ def open_as(page, url: str, role: str | None) -> None:
         signed_in.click()
     signed_out.wait_for(timeout=90_000)
     # The first page is the overview: wait until its map is up, so no rerun of the first
-    # load can clear the form while it is being filled.
+    # load can clear the form while it is being filled. Right after a sign-out the map of
+    # the signed-in run may still be there beside the new one, on its way out: wait until
+    # one is left.
+    page.wait_for_function(
+        "() => document.querySelectorAll('iframe[title=\"streamlit_folium.st_folium\"]')"
+        ".length === 1",
+        timeout=90_000,
+    )
     page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator(
         ".leaflet-container"
     ).wait_for(timeout=90_000)
