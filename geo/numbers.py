@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pandas as pd
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_group_symbol
 
 LOCALES: dict[str, str] = {"sv": "sv_SE", "en": "en_GB"}
 MISSING = "–"
@@ -60,6 +60,24 @@ def number(value: object, lang: str = "sv", decimals: int | None = None) -> str:
     if abs(x) < 10_000:
         pattern = pattern.replace("#,##", "")
     return format_decimal(x, pattern, locale=_locale(lang))
+
+
+def quantity(value: object, lang: str = "sv", decimals: int | None = None) -> str:
+    """An amount (hours, counts) for a sentence: :func:`number`, with the thousands
+    grouped from four digits too (``1 182``, ``1 183,2``; English ``1,182``).
+
+    :func:`number` leaves four-digit whole numbers ungrouped so that years never read
+    ``2 018``; an amount is no year, and "1182 närvarotimmar" beside "11 682 invånare"
+    reads as a different kind of number.
+    """
+    text = number(value, lang, decimals)
+    sign = "-" if text.startswith("-") else ""
+    body = text[len(sign) :]
+    whole = len(body) - len(body.lstrip("0123456789"))
+    if whole != 4:  # shorter needs no group; longer is grouped by number() already
+        return text
+    group = get_group_symbol(_locale(lang))
+    return f"{sign}{body[0]}{group}{body[1:]}"
 
 
 def integer(value: object, lang: str = "sv") -> str:

@@ -51,12 +51,17 @@ def public_area_months(snap: Snapshot, filters: Filters) -> pd.DataFrame:
     return out.drop(columns=["vehicles_checked_withheld"])
 
 
+def grid_corners(geoms: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """South-west corner (x, y, EPSG:3006 metres) of each point's ``cell_m`` grid cell;
+    points in EPSG:4326."""
+    x, y = to_sweref(shapely.get_x(geoms), shapely.get_y(geoms))
+    return np.floor(np.asarray(x) / cell_m) * cell_m, np.floor(np.asarray(y) / cell_m) * cell_m
+
+
 def generalise_points(geoms: np.ndarray, cell_m: float = SPOT_GRID_M) -> np.ndarray:
     """Points (EPSG:4326) moved to the centre of their ``cell_m`` grid cell (EPSG:3006)."""
-    x, y = to_sweref(shapely.get_x(geoms), shapely.get_y(geoms))
-    cx = (np.floor(np.asarray(x) / cell_m) + 0.5) * cell_m
-    cy = (np.floor(np.asarray(y) / cell_m) + 0.5) * cell_m
-    lon, lat = to_wgs84(cx, cy)
+    x0, y0 = grid_corners(geoms, cell_m)
+    lon, lat = to_wgs84(x0 + cell_m / 2, y0 + cell_m / 2)
     return shapely.points(np.round(lon, 5), np.round(lat, 5))
 
 
@@ -315,9 +320,7 @@ def cell_areas(areas: gpd.GeoDataFrame, points: np.ndarray, cell_m: float) -> np
     out = np.full(len(points), None, dtype=object)
     if not len(points) or not len(areas):
         return out
-    x, y = to_sweref(shapely.get_x(points), shapely.get_y(points))
-    x0 = np.floor(np.asarray(x) / cell_m) * cell_m
-    y0 = np.floor(np.asarray(y) / cell_m) * cell_m
+    x0, y0 = grid_corners(points, cell_m)
     cells = shapely.box(x0, y0, x0 + cell_m, y0 + cell_m)
     shapes = np.asarray(areas.geometry.to_crs(3006).array)
     ids = areas["id"].to_numpy()

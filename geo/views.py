@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from babel.numbers import get_group_symbol
 from pandas.io.formats.style import Styler
 
 from geo.coverage import CoverageParams, had_presence, road_controls, spot_follow_up
 from geo.filters import Filters
 from geo.i18n import Translate, language_of
 from geo.mapview.layers import filter_spots
-from geo.numbers import LOCALES, MISSING, column_formats, month_year, number
+from geo.numbers import MISSING, column_formats, month_year, number, quantity
 from geo.publish import control_rows, with_at_least
 from geo.roles import Tier, TimeUnit
 from geo.snapshot import Snapshot
@@ -57,24 +56,6 @@ def balance_trend(weekly: pd.DataFrame, weeks: int = 4) -> float | None:
     if len(share) < 2 * weeks:
         return None
     return float(share.iloc[-weeks:].mean() - share.iloc[-2 * weeks : -weeks].mean())
-
-
-def quantity(value: object, lang: str = "sv", decimals: int | None = None) -> str:
-    """An amount (hours, counts) for a sentence: :func:`geo.numbers.number`, with the
-    thousands grouped from four digits too (``1 182``, ``1 183,2``; English ``1,182``).
-
-    :func:`geo.numbers.number` leaves four-digit whole numbers ungrouped so that years
-    never read ``2 018``; an amount is no year, and "1182 närvarotimmar" beside
-    "11 682 invånare" reads as a different kind of number.
-    """
-    text = number(value, lang, decimals)
-    sign = "-" if text.startswith("-") else ""
-    body = text[len(sign) :]
-    whole = len(body) - len(body.lstrip("0123456789"))
-    if whole != 4:  # shorter needs no group; longer is grouped by number() already
-        return text
-    group = get_group_symbol(LOCALES.get(lang, LOCALES["sv"]))
-    return f"{sign}{body[0]}{group}{body[1:]}"
 
 
 def counted(t: Translate, key: str, n: float, decimals: int | None = None) -> str:

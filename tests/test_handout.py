@@ -31,12 +31,12 @@ from geo.handout import (
 )
 from geo.handout.figures import said_rows
 from geo.i18n import translator
+from geo.numbers import quantity
 from geo.promise import commitments, you_said_we_did
 from geo.roles import TIERS, Role
 from geo.snapshot import load_snapshot
 from geo.store import GeoPackageStore
 from geo.tiers import public_area_months, public_view, view_for
-from geo.views import quantity
 from pages._session import Viewer
 from tests.conftest import ROOT
 from tests.leaks import coordinates, decoded, patrol_leaks

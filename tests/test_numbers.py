@@ -10,6 +10,7 @@ from geo.numbers import (
     number,
     parse_decimal,
     percent,
+    quantity,
     signed,
 )
 
@@ -60,3 +61,10 @@ def test_typed_numbers_are_read_in_either_language():
     assert parse_decimal(40) == 40.0
     for bad in ("", None, "abc", "1,000.5", "1.2.3", "1_0", "inf", "nan"):
         assert parse_decimal(bad) is None, bad
+
+
+def test_amounts_group_thousands_from_four_digits() -> None:
+    assert quantity(1182) == f"1{NBSP}182" and quantity(1183.2) == f"1{NBSP}183,2"
+    assert quantity(1182, "en") == "1,182" and quantity(1183.2, "en") == "1,183.2"
+    assert quantity(999) == "999" and quantity(11682) == f"11{NBSP}682"
+    assert quantity(-1500.5) == f"-1{NBSP}500,5" and quantity(float("nan")) == "–"

@@ -12,7 +12,7 @@ from geo.i18n import translator
 from geo.mapview.layers import filter_spots
 from geo.snapshot import Snapshot, load_snapshot
 from geo.tiers import public_view
-from geo.views import quantity, spot_table, summaries
+from geo.views import spot_table, summaries
 
 T = translator("sv")
 EN = translator("en")
@@ -66,13 +66,6 @@ def test_public_spot_table_dates_spots_by_month_in_words(exact: Snapshot, public
     in_english = spot_table(public, dio, CoverageParams(), EN)[EN("col_reported")]
     assert set(in_english) == {"September 2018"}
     assert set(spot_table(exact, dio, CoverageParams(), T)[T("col_reported")]) == {"2018-09-20"}
-
-
-def test_amounts_group_thousands_from_four_digits() -> None:
-    assert quantity(1182) == f"1{NBSP}182" and quantity(1183.2) == f"1{NBSP}183,2"
-    assert quantity(1182, "en") == "1,182" and quantity(1183.2, "en") == "1,183.2"
-    assert quantity(999) == "999" and quantity(11682) == f"11{NBSP}682"
-    assert quantity(-1500.5) == f"-1{NBSP}500,5" and quantity(float("nan")) == "–"
 
 
 def test_summary_lines_group_thousands() -> None:

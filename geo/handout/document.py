@@ -26,13 +26,14 @@ from geo.i18n import Translate, language_of
 from geo.mapview import style
 from geo.mapview.layers import esc
 from geo.model import LOCAL_TZ, SpotCategory, SpotStatus
+from geo.numbers import quantity
 from geo.promise import commitments
 from geo.publish import at_least
 from geo.roles import PUBLIC_TIER
 from geo.snapshot import Snapshot
 from geo.tiers import public_area_months
 from geo.timeunits import align_period, counted_span
-from geo.views import counted, dates_by_month, day_or_month, quantity
+from geo.views import counted, dates_by_month, day_or_month
 
 PAPER = {"A4": (1123, 794), "A3": (1587, 1123)}  # landscape, CSS pixels at 96 dpi
 PAPER_MM = {"A4": (297, 210), "A3": (420, 297)}  # landscape, millimetres
