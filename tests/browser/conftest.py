@@ -48,6 +48,20 @@ ACCOUNTS = {
 LOCKOUT_USER = ("låstest", "rätt-lösenord-123")
 
 
+def refuse_outside(page, outside: list[str], local: tuple[str, ...] = LOCAL) -> None:
+    """Abort every request of ``page`` that is not to a ``local`` address, recording its
+    URL in ``outside`` (the machine is offline as far as the app may know)."""
+
+    def route(r) -> None:
+        if r.request.url.startswith(local):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -266,16 +280,7 @@ def page_and_watch(browser):
     page.set_default_timeout(60_000)  # a busy CI machine reruns a page slower than a laptop
     page.set_default_navigation_timeout(90_000)
     watch = Watch()
-
-    def route(r):
-        url = r.request.url
-        if url.startswith(LOCAL):
-            r.continue_()
-        else:
-            watch.outside.append(url)
-            r.abort()
-
-    page.route("**/*", route)
+    refuse_outside(page, watch.outside)
 
     def request_failed(r) -> None:
         # The browser itself cancels a frame's loads when a rerun replaces the frame

@@ -34,7 +34,7 @@ from geo.i18n import translator
 from geo.sessions import COOKIE_NAME
 from geo.store import GeoPackageStore
 from scripts.local_proxy import NGINX, make_certificate, start_nginx
-from tests.browser.conftest import ACCOUNTS, sign_in
+from tests.browser.conftest import ACCOUNTS, refuse_outside, sign_in
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -230,16 +230,7 @@ def test_the_app_works_through_the_proxy_without_csp_violations(deployed, browse
     context = _browser_context(browser)
     page = context.new_page()
     outside, console = [], []
-    local = (url, url.replace("https", "wss"), "data:", "blob:", "about:")
-
-    def route(r):
-        if r.request.url.startswith(local):
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
+    refuse_outside(page, outside, (url, url.replace("https", "wss"), "data:", "blob:", "about:"))
     page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
     page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
     sockets = []

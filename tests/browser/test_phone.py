@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from geo.i18n import translator
-from tests.browser.conftest import LOCAL, Watch, sign_in
+from tests.browser.conftest import Watch, refuse_outside, sign_in
 
 pytestmark = pytest.mark.browser
 T = translator("sv")
@@ -31,15 +31,7 @@ def phone(browser):
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="sv-SE")
     page = context.new_page()
     watch = Watch()
-
-    def route(r):
-        if r.request.url.startswith(LOCAL):
-            r.continue_()
-        else:
-            watch.outside.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
+    refuse_outside(page, watch.outside)
     page.on("pageerror", lambda e: watch.errors.append(str(e)))
     yield page, context, watch
     context.close()

@@ -25,7 +25,7 @@ from geo.plan import Plan
 from geo.plan.export import shift_title
 from geo.snapshot import load_snapshot
 from geo.store import GeoPackageStore
-from tests.browser.conftest import LOCAL, Watch, open_as
+from tests.browser.conftest import Watch, open_as, refuse_outside
 from tests.browser.test_roles import (
     PUBLIC_PAGES,
     as_text,
@@ -54,15 +54,7 @@ def watched(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1600})
     page = context.new_page()
     watch = Watch()
-
-    def route(r):
-        if r.request.url.startswith(LOCAL):
-            r.continue_()
-        else:
-            watch.outside.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
+    refuse_outside(page, watch.outside)
     page.on("pageerror", lambda e: watch.errors.append(str(e)))
     page.on("websocket", lambda ws: ws.on("framereceived", lambda m: watch.received.append(m)))
     return context, page, watch

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from geo.i18n import translator
-from tests.browser.conftest import LOCAL, running_app
+from tests.browser.conftest import refuse_outside, running_app
 
 pytestmark = pytest.mark.browser
 T = translator("sv")
@@ -19,15 +19,7 @@ def _visit(browser, url: str, outside: list[str]):
     context = browser.new_context(viewport={"width": 1400, "height": 1200}, locale="sv-SE")
     page = context.new_page()
     page.set_default_timeout(90_000)
-
-    def route(r):
-        if r.request.url.startswith(LOCAL):
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
+    refuse_outside(page, outside)
     page.goto(url)
     page.wait_for_function(
         "() => document.querySelector('[data-testid=\"stSidebarNav\"]') &&"

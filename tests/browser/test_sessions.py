@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from geo.i18n import translator
 from geo.sessions import COOKIE_NAME
-from tests.browser.conftest import LOCAL, open_as
+from tests.browser.conftest import open_as, refuse_outside
 
 pytestmark = pytest.mark.browser
 T = translator("sv")
@@ -20,15 +20,7 @@ SIGNED_IN = "Inloggad som"
 
 def new_page(context, watch_outside: list[str]):
     page = context.new_page()
-
-    def route(r):
-        if r.request.url.startswith(LOCAL):
-            r.continue_()
-        else:
-            watch_outside.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
+    refuse_outside(page, watch_outside)
     return page
 
 
